@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# VMM tests on this machine's own /dev/kvm with tiny purpose-built guests,
+# plus the bad-input contract of `iovm run`. Prints TAP.
+# usage: run-guests.sh IOVM GUEST_DIR
+set -u
+iovm=$1
+guests=$2
+n=0
+fails=0
+
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; shift; for l in "$@"; do echo "# $l"; done; }
+
+# check DESC EXPECTED_RC STDOUT_PATTERN STDERR_PATTERN -- CMD...
+check() {
+	local desc=$1 want_rc=$2 out_pat=$3 err_pat=$4
+	shift 5
+	local out err rc
+	out=$(timeout 60 "$@" 2>/tmp/iovm-vmtest-err.$$) ; rc=$?
+	err=$(cat /tmp/iovm-vmtest-err.$$); rm -f /tmp/iovm-vmtest-err.$$
+	if [ "$rc" != "$want_rc" ]; then
+		not_ok "$desc" "exit code $rc, expected $want_rc" "stdout: $out" "stderr: $err"
+	elif [ -n "$out_pat" ] && ! grep -qE -- "$out_pat" <<<"$out"; then
+		not_ok "$desc" "stdout lacks /$out_pat/" "stdout: $out"
+	elif [ -n "$err_pat" ] && ! grep -qE -- "$err_pat" <<<"$err"; then
+		not_ok "$desc" "stderr lacks /$err_pat/" "stderr: $err"
+	else
+		ok "$desc"
+	fi
+}
+
+if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm -a -w /dev/kvm ]; then
+	echo "1..0 # SKIP /dev/kvm is missing or not accessible on this machine"
+	exit 0
+fi
+
+echo "1..13"
+check "hello guest prints on the UART and powers off (exit 0)" 0 \
+	"^Hello from the iovm test guest" "" -- "$iovm" run --kernel "$guests/hello.elf"
+check "debug-exit port: 0x10 gives exit status 33" 33 "" "" -- \
+	"$iovm" run --kernel "$guests/debug_exit.elf" --debug-exit
+check "without --debug-exit the port is absent and the guest powers off" 0 "" "" -- \
+	"$iovm" run --kernel "$guests/debug_exit.elf"
+check "triple fault ends the VM non-zero with a reason" 1 "" "vCPU 0" -- \
+	"$iovm" run --kernel "$guests/triple_fault.elf"
+check "PCI host bridge reads the same through CF8/CFC and ECAM" 0 \
+	"^cf8 00081b36 ecam 00081b36" "" -- "$iovm" run --kernel "$guests/pci_probe.elf"
+check "--cpus 2 boots (APs wait for SIPI)" 0 "^Hello" "" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --cpus 2
+check "--stats prints exit counters by reason and device" 0 "" "uart16550" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --stats
+
+tmp=$(mktemp -d)
+head -c 4096 /dev/urandom >"$tmp/notakernel"
+head -c $((64 * 1024 * 1024)) /dev/zero >"$tmp/big.initrd"
+check "a kernel that is not a bzImage: exit 2, named" 2 "" "notakernel: not a Linux bzImage" -- \
+	"$iovm" run --kernel "$tmp/notakernel"
+check "a missing kernel file: exit 2" 2 "" "cannot open .*/missing" -- \
+	"$iovm" run --kernel "$tmp/missing"
+check "--mem that does not parse: exit 2" 2 "" "--mem 'lots' is not a size" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --mem lots
+check "--cpus 0: exit 2" 2 "" "--cpus '0' is not valid" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --cpus 0
+check "--cpus above KVM's maximum: exit 2" 2 "" "--cpus 1000 is out of range" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --cpus 1000
+check "--mem above host memory: exit 2" 2 "" "more than this host's memory" -- \
+	"$iovm" run --kernel "$guests/hello.elf" --mem 64T
+rm -rf "$tmp"
+exit 0
