@@ -26,6 +26,10 @@ uint64_t uart_output_bytes(struct uart *u);
 /* ACPI PM1a event/control block (poweroff via S5) and the FADT reset register. */
 int acpi_pm_create(struct vm *vm);
 
+/* I/O APIC in user space (split irqchip): takes over the VM's legacy
+ * interrupt lines. id is its APIC ID (the MADT puts it after the CPUs). */
+int ioapic_create(struct vm *vm, uint8_t id);
+
 /* MC146818 CMOS real-time clock at 0x70/0x71, reading host UTC. */
 int rtc_create(struct vm *vm);
 

@@ -244,7 +244,10 @@ static int add_platform_devices(struct vm *vm, const struct run_opts *o,
 	*uart = uart_create(vm, UART_COM1_PORT, UART_COM1_IRQ, console_fd);
 	if (!*uart)
 		return -ENOMEM;
-	ret = acpi_pm_create(vm);
+	if (vm->cfg.irqchip == IRQCHIP_SPLIT)
+		ret = ioapic_create(vm, vm->cfg.cpus);
+	if (!ret)
+		ret = acpi_pm_create(vm);
 	if (!ret)
 		ret = rtc_create(vm);
 	if (!ret && o->debug_exit)

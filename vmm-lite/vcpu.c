@@ -24,7 +24,8 @@ static const char *const exit_names[EXIT_NKINDS] = {
 	[EXIT_IO] = "io", [EXIT_MMIO] = "mmio", [EXIT_HLT] = "hlt",
 	[EXIT_SHUTDOWN] = "shutdown", [EXIT_SYSTEM_EVENT] = "system_event",
 	[EXIT_INTR] = "intr", [EXIT_FAIL_ENTRY] = "fail_entry",
-	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_OTHER] = "other",
+	[EXIT_INTERNAL_ERROR] = "internal_error", [EXIT_IOAPIC_EOI] = "ioapic_eoi",
+	[EXIT_OTHER] = "other",
 };
 
 const char *exit_kind_name(enum exit_kind k)
@@ -52,6 +53,11 @@ static int vcpu_set_cpuid(struct vcpu *v)
 			/* APIC ID and the hypervisor bit. */
 			e->ebx = (e->ebx & 0x00ffffff) | (uint32_t)v->id << 24;
 			e->ecx |= 1u << 31;
+			/* KVM emulates the TSC-deadline timer but leaves
+			 * advertising it to user space. */
+			if (ioctl(v->vm->kvm_fd, KVM_CHECK_EXTENSION,
+				  KVM_CAP_TSC_DEADLINE_TIMER) > 0)
+				e->ecx |= 1u << 24;
 			break;
 		case 0xb:
 		case 0x1f:
@@ -204,6 +210,11 @@ static bool vcpu_handle_exit(struct vcpu *v)
 		return true;
 	case KVM_EXIT_INTR:
 		count_exit(v->vm, EXIT_INTR);
+		return true;
+	case KVM_EXIT_IOAPIC_EOI:
+		count_exit(v->vm, EXIT_IOAPIC_EOI);
+		if (v->vm->irqchip_ops && v->vm->irqchip_ops->eoi)
+			v->vm->irqchip_ops->eoi(v->vm->irqchip_opaque, run->eoi.vector);
 		return true;
 	case KVM_EXIT_HLT:
 		count_exit(v->vm, EXIT_HLT);

@@ -89,12 +89,20 @@ static int ram_alloc(struct vm *vm)
 			vm->cfg.hugepages ? " (reserve pages in /proc/sys/vm/nr_hugepages)" : "");
 		return -e;
 	}
+	/* Hugetlb pages are reserved at mmap time, so a short pool fails here
+	 * rather than as SIGBUS when the guest first touches the memory. */
 	vm->ram = mmap(NULL, vm->ram_size, PROT_READ | PROT_WRITE,
-		       MAP_SHARED | MAP_NORESERVE, vm->mem_fd, 0);
+		       MAP_SHARED | (vm->cfg.hugepages ? 0 : MAP_NORESERVE),
+		       vm->mem_fd, 0);
 	if (vm->ram == MAP_FAILED) {
+		int e = errno;
+
 		vm->ram = NULL;
-		vmm_log("cannot map guest RAM: %s", strerror(errno));
-		return -errno;
+		vmm_log("cannot map %llu MiB of guest RAM%s: %s",
+			(unsigned long long)(vm->ram_size / MiB),
+			vm->cfg.hugepages ? ": not enough free hugepages (raise /proc/sys/vm/nr_hugepages)" : "",
+			strerror(e));
+		return -e;
 	}
 	if (vm->cfg.numa_node >= 0) {
 		if (numa_available() < 0 || vm->cfg.numa_node > numa_max_node()) {
@@ -189,6 +197,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->ram_size = cfg->ram_size;
 	vm->kvm_fd = vm->vm_fd = vm->mem_fd = vm->end_fd = -1;
 	pthread_mutex_init(&vm->end_lock, NULL);
+	pthread_mutex_init(&vm->gsi_lock, NULL);
 	if (cfg->ram_size < 16 * MiB) {
 		vmm_log("--mem %lluM is too small: iovm needs at least 16M",
 			(unsigned long long)(cfg->ram_size / MiB));
@@ -207,7 +216,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 void vm_destroy(struct vm *vm)
 {
 	free(vm->vcpus);
+	free(vm->gsi_routes);
 	vm->vcpus = NULL;
+	vm->gsi_routes = NULL;
 	if (vm->ram)
 		munmap(vm->ram, vm->ram_size);
 	vm->ram = NULL;
@@ -236,15 +247,6 @@ void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (gpa >= LAYOUT_4G && gpa + len - LAYOUT_4G <= vm->ram_size - low)
 		return vm->ram + low + (gpa - LAYOUT_4G);
 	return NULL;
-}
-
-int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level)
-{
-	struct kvm_irq_level l = { .irq = gsi, .level = level };
-
-	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
-		return -errno;
-	return 0;
 }
 
 void vm_request_end(struct vm *vm, enum vm_end end, int code,

@@ -105,7 +105,8 @@ bool bus_access(struct bus *bus, uint64_t addr, void *data, unsigned len,
  */
 enum exit_kind {
 	EXIT_IO, EXIT_MMIO, EXIT_HLT, EXIT_SHUTDOWN, EXIT_SYSTEM_EVENT,
-	EXIT_INTR, EXIT_FAIL_ENTRY, EXIT_INTERNAL_ERROR, EXIT_OTHER,
+	EXIT_INTR, EXIT_FAIL_ENTRY, EXIT_INTERNAL_ERROR, EXIT_IOAPIC_EOI,
+	EXIT_OTHER,
 	EXIT_NKINDS
 };
 const char *exit_kind_name(enum exit_kind k);
@@ -211,6 +212,15 @@ enum vm_end {
 	VM_END_SIGNAL,     /* SIGINT/SIGTERM */
 };
 
+/* A user-space interrupt controller (the I/O APIC in split-irqchip mode)
+ * takes over legacy lines and sees EOIs of level-triggered vectors. */
+struct irqchip_ops {
+	int (*set_line)(void *opaque, unsigned gsi, bool level);
+	void (*eoi)(void *opaque, uint8_t vector);
+};
+
+struct kvm_irq_routing;
+
 struct vm_config {
 	uint64_t ram_size;
 	int cpus;
@@ -249,7 +259,13 @@ struct vm {
 	int end_fd;             /* eventfd the main loop waits on */
 	enum vm_end end;
 	int exit_code;
-	char end_reason[160];
+	char end_reason[512];
+
+	/* Interrupt routing. */
+	const struct irqchip_ops *irqchip_ops;
+	void *irqchip_opaque;
+	pthread_mutex_t gsi_lock;
+	struct kvm_irq_routing *gsi_routes;
 
 	/* Exit counters (atomic adds). */
 	uint64_t exits[EXIT_NKINDS];
@@ -262,6 +278,12 @@ void vm_destroy(struct vm *vm);
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Drive a legacy (ISA) interrupt line. */
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level);
+void vm_set_irqchip(struct vm *vm, const struct irqchip_ops *ops, void *opaque);
+/* GSI routing: GSI -> MSI message, committed with KVM_SET_GSI_ROUTING. In
+ * kernel-irqchip mode the table starts with KVM's default PIC/IOAPIC pins. */
+int vm_gsi_route_msi(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data);
+int vm_gsi_route_remove(struct vm *vm, unsigned gsi);
+int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
 /* Ends the VM (first caller wins); safe from any thread. */
 void vm_request_end(struct vm *vm, enum vm_end end, int code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # VMM tests on this machine's own /dev/kvm with tiny purpose-built guests,
 # plus the bad-input contract of `iovm run`. Prints TAP.
-# usage: run-guests.sh IOVM GUEST_DIR
+# usage: run-guests.sh IOVM GUEST_DIR [LINUX_GUEST_DIR]
 set -u
 iovm=$1
 guests=$2
+linux=${3:-}
 n=0
 fails=0
 
@@ -34,7 +35,7 @@ if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm -a -w /dev/kvm ]; then
 	exit 0
 fi
 
-echo "1..13"
+echo "1..18"
 check "hello guest prints on the UART and powers off (exit 0)" 0 \
 	"^Hello from the iovm test guest" "" -- "$iovm" run --kernel "$guests/hello.elf"
 check "debug-exit port: 0x10 gives exit status 33" 33 "" "" -- \
@@ -65,5 +66,38 @@ check "--cpus above KVM's maximum: exit 2" 2 "" "--cpus 1000 is out of range" --
 	"$iovm" run --kernel "$guests/hello.elf" --cpus 1000
 check "--mem above host memory: exit 2" 2 "" "more than this host's memory" -- \
 	"$iovm" run --kernel "$guests/hello.elf" --mem 64T
+
+# A signal stops the VM cleanly: exit 128+N, the reason on stderr.
+"$iovm" run --kernel "$guests/spin.elf" >"$tmp/spin.out" 2>"$tmp/spin.err" &
+pid=$!
+for _ in $(seq 50); do grep -q spinning "$tmp/spin.out" && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid; rc=$?
+if [ $rc = 143 ] && grep -q "stopped by signal 15" "$tmp/spin.err"; then
+	ok "SIGTERM stops a running VM with exit 143"
+else
+	not_ok "SIGTERM stops a running VM with exit 143" "exit $rc" "$(cat "$tmp/spin.err")"
+fi
+
+check "no permission on /dev/kvm: exit 2, says how to fix" 2 "" "no permission to open /dev/kvm" -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$iovm" run --kernel "$guests/hello.elf"
+check "no /dev/kvm: exit 2, says how to fix" 2 "" "/dev/kvm does not exist" -- \
+	unshare --mount sh -c 'mount -t tmpfs none /dev && exec "$0" run --kernel "$1"' \
+	"$iovm" "$guests/hello.elf"
+
+# Linux-only checks need the default guest's bzImage (built by `make`).
+if [ -n "$linux" ] && [ -f "$linux/bzImage" ]; then
+	check "an initrd larger than guest RAM: exit 2, named" 2 "" "initrd \(64 MiB\) does not fit in guest RAM \(64 MiB\)" -- \
+		"$iovm" run --kernel "$linux/bzImage" --initrd "$tmp/big.initrd" --mem 64M
+	if grep -qwE 'vmx|svm' /proc/cpuinfo; then
+		ok "# SKIP this host has hardware virtualization: the PVM boot watchdog does not apply"
+	else
+		check "Linux on a KVM without vmx/svm: bounded wait, then a clear error" 1 "" "no hardware virtualization.*lab" -- \
+			"$iovm" run --kernel "$linux/bzImage" --initrd "$linux/initrd.img" --boot-timeout 3
+	fi
+else
+	ok "# SKIP no default guest image in '$linux' (run make): initrd size check"
+	ok "# SKIP no default guest image in '$linux' (run make): boot watchdog check"
+fi
 rm -rf "$tmp"
 exit 0

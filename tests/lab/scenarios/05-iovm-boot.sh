@@ -1,0 +1,36 @@
+#!/bin/sh
+# lab-timeout: 300
+# iovm boots its default guest inside the lab and passes the exit status of
+# `--exec` back.
+. /lab/lib.sh
+plan 3
+
+[ -x /opt/iovm/iovm ] || bail "no iovm in the lab: build it with images.sh lab --iovm PATH"
+
+# run_iovm ARGS...: `iovm run ARGS`, setting OUT and ST. Each run has its
+# own limit so that one hang does not cost the other checks their time.
+run_iovm() {
+    OUT=$(timeout 140 iovm run "$@" 2>&1)
+    ST=$?
+}
+
+# expect_status DESC STATUS
+expect_status() {
+    if [ "$ST" -eq "$2" ]; then
+        pass "$1"
+    else
+        fail "$1" "exit status $ST, output:" "$(echo "$OUT" | tail -n 20)"
+    fi
+}
+
+# output_has_line LINE: OUT holds LINE as a whole line (serial CRs aside).
+output_has_line() {
+    echo "$OUT" | tr -d '\r' | grep -qx -- "$1" || { echo "$OUT" | tail -n 20; return 1; }
+}
+
+run_iovm --exec 'cat /proc/cpuinfo | grep -c processor' --cpus 2
+expect_status "iovm run --cpus 2 exits 0" 0
+check "the guest counts 2 processors" output_has_line 2
+
+run_iovm --exec 'exit 3'
+expect_status "iovm run --exec 'exit 3' exits 3" 3
