@@ -21,16 +21,20 @@
 
 #include "cli.h"
 #include "emul.h"
+#include "vfio.h"
 #include "vmm.h"
 
 #define MiB (1024 * 1024ULL)
 #define DEFAULT_CMDLINE "console=ttyS0 reboot=acpi panic=-1 quiet"
 #define PVM_BOOT_TIMEOUT_S 30
+#define MAX_DEVICES 16
 
 struct run_opts {
 	const char *kernel, *initrd, *cmdline, *exec_cmd, *console, *stats_file;
 	struct vm_config vm;
-	bool stats, debug_exit;
+	bool stats, debug_exit, allow_unsafe_interrupts;
+	struct vfio_dev_opts devices[MAX_DEVICES];
+	int ndevices;
 	long boot_timeout; /* seconds; <0: automatic */
 	char kernel_buf[PATH_MAX], initrd_buf[PATH_MAX];
 	char *cmdline_buf;
@@ -50,6 +54,9 @@ static const char run_usage[] =
 "  --numa-node N        bind guest RAM and vCPU threads to host NUMA node N\n"
 "  --irqchip kernel|split  interrupt controller model (default kernel)\n"
 "  --console stdio|file:PATH  where the UART goes (default stdio)\n"
+"  --device vfio,host=DDDD:BB:DD.F[,rombar=off]\n"
+"                       pass a host PCI function (bound to vfio-pci) through; repeatable\n"
+"  --allow-unsafe-interrupts  allow passthrough on a host without interrupt remapping\n"
 "  --debug-exit         add QEMU's isa-debug-exit port (0xf4): writing v exits (v<<1)|1\n"
 "  --boot-timeout S     fail if the guest prints nothing in S seconds (0: never;\n"
 "                       default: 30 on hosts whose KVM cannot boot Linux, else 0)\n"
@@ -81,6 +88,20 @@ static int parse_one(struct run_opts *o, int opt, const char *arg)
 	case 's': o->stats = true; break;
 	case 'S': o->stats_file = arg; break;
 	case 'd': o->debug_exit = true; break;
+	case 'u': o->allow_unsafe_interrupts = true; break;
+	case 'D': {
+		char err[256];
+
+		if (o->ndevices == MAX_DEVICES)
+			return usage_error("more than %s --device options", "16", NULL);
+		if (vfio_parse_device_opt(arg, &o->devices[o->ndevices], err, sizeof(err)))
+			return usage_error("--device %s", err, NULL);
+		for (int i = 0; i < o->ndevices; i++)
+			if (!strcmp(o->devices[i].bdf, o->devices[o->ndevices].bdf))
+				return usage_error("--device %s is given twice", o->devices[i].bdf, NULL);
+		o->ndevices++;
+		break;
+	}
 	case 'm':
 		if (parse_mem_option(arg, &o->vm.ram_size, &o->vm.hugepages))
 			return usage_error("--mem '%s' is not a size", arg,
@@ -131,6 +152,8 @@ static int parse_run_opts(struct run_opts *o, int argc, char **argv)
 		{ "irqchip", required_argument, 0, 'q' },
 		{ "console", required_argument, 0, 'o' },
 		{ "debug-exit", no_argument, 0, 'd' },
+		{ "device", required_argument, 0, 'D' },
+		{ "allow-unsafe-interrupts", no_argument, 0, 'u' },
 		{ "boot-timeout", required_argument, 0, 't' },
 		{ "stats", no_argument, 0, 's' },
 		{ "stats-file", required_argument, 0, 'S' },
@@ -385,10 +408,24 @@ static void report_end(struct vm *vm, const struct run_opts *o, double t0)
 		vm_stats_write_json(vm, o->stats_file, now_s() - t0);
 }
 
+static int add_passthrough(struct vm *vm, const struct run_opts *o, struct vfio_vm **vv)
+{
+	int ret;
+
+	*vv = NULL;
+	if (!o->ndevices)
+		return 0;
+	ret = vfio_vm_create(vv, vm, o->allow_unsafe_interrupts);
+	for (int i = 0; !ret && i < o->ndevices; i++)
+		ret = vfio_vm_add_device(*vv, &o->devices[i]);
+	return ret;
+}
+
 static int run_vm(struct run_opts *o)
 {
 	struct vm vm;
 	struct uart *uart = NULL;
+	struct vfio_vm *vv = NULL;
 	bool input;
 	int console_fd, sfd, ret, status;
 	double t0 = now_s();
@@ -400,8 +437,13 @@ static int run_vm(struct run_opts *o)
 	if (!ret)
 		ret = add_platform_devices(&vm, o, console_fd, &uart);
 	if (!ret)
+		ret = add_passthrough(&vm, o, &vv);
+	if (!ret)
 		ret = load_guest(&vm, o);
+	if (!ret)
+		ret = vv ? vfio_vm_start(vv) : 0;
 	if (ret) {
+		vfio_vm_destroy(vv);
 		vm_destroy(&vm);
 		return EXIT_USAGE;
 	}
@@ -415,6 +457,9 @@ static int run_vm(struct run_opts *o)
 	vm_stop_vcpus(&vm);
 	tty_restore();
 	report_end(&vm, o, t0);
+	if (o->stats)
+		vfio_vm_print_stats(vv, stderr);
+	vfio_vm_destroy(vv);
 	status = vm_exit_status(&vm);
 	vm_destroy(&vm);
 	close(sfd);

@@ -135,3 +135,39 @@ int vm_gsi_route_remove(struct vm *vm, unsigned gsi)
 	pthread_mutex_unlock(&vm->gsi_lock);
 	return ret;
 }
+
+int vm_gsi_alloc(struct vm *vm)
+{
+	int gsi;
+
+	pthread_mutex_lock(&vm->gsi_lock);
+	if (vm->next_gsi < IOAPIC_PINS)
+		vm->next_gsi = IOAPIC_PINS;
+	gsi = vm->next_gsi < GSI_ROUTES_MAX ? (int)vm->next_gsi++ : -ENOSPC;
+	pthread_mutex_unlock(&vm->gsi_lock);
+	return gsi;
+}
+
+int vm_irqfd(struct vm *vm, int fd, unsigned gsi, int resample_fd)
+{
+	struct kvm_irqfd irqfd = { .fd = fd, .gsi = gsi };
+
+	if (resample_fd >= 0) {
+		irqfd.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		irqfd.resamplefd = resample_fd;
+	}
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+		int e = errno;
+
+		vmm_log("KVM_IRQFD gsi %u: %s", gsi, strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int vm_irqfd_remove(struct vm *vm, int fd, unsigned gsi)
+{
+	struct kvm_irqfd irqfd = { .fd = fd, .gsi = gsi, .flags = KVM_IRQFD_FLAG_DEASSIGN };
+
+	return ioctl(vm->vm_fd, KVM_IRQFD, &irqfd) < 0 ? -errno : 0;
+}

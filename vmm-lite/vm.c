@@ -131,6 +131,54 @@ static int set_slot(struct vm *vm, int slot, uint64_t gpa, uint64_t size,
 	return 0;
 }
 
+#define MAX_SLOTS 64
+
+static void slot_release(struct vm *vm, int slot)
+{
+	pthread_mutex_lock(&vm->gsi_lock);
+	vm->slots_used &= ~(1ULL << slot);
+	pthread_mutex_unlock(&vm->gsi_lock);
+}
+
+int vm_map_slot(struct vm *vm, uint64_t gpa, uint64_t size, void *hva)
+{
+	int slot, ret;
+
+	pthread_mutex_lock(&vm->gsi_lock);
+	for (slot = 2; slot < MAX_SLOTS && (vm->slots_used >> slot) & 1; slot++)
+		;
+	if (slot < MAX_SLOTS)
+		vm->slots_used |= 1ULL << slot;
+	pthread_mutex_unlock(&vm->gsi_lock);
+	if (slot >= MAX_SLOTS)
+		return -ENOSPC;
+	ret = set_slot(vm, slot, gpa, size, hva);
+	if (ret) {
+		slot_release(vm, slot);
+		return ret;
+	}
+	return slot;
+}
+
+int vm_unmap_slot(struct vm *vm, int slot)
+{
+	int ret = set_slot(vm, slot, 0, 0, NULL);
+
+	slot_release(vm, slot);
+	return ret;
+}
+
+int vm_for_each_ram(struct vm *vm, int (*fn)(void *ctx, uint64_t gpa,
+		    uint64_t size, void *hva), void *ctx)
+{
+	uint64_t low = layout_low_ram(vm->ram_size);
+	int ret = fn(ctx, 0, low, vm->ram);
+
+	if (!ret && vm->ram_size > low)
+		ret = fn(ctx, LAYOUT_4G, vm->ram_size - low, vm->ram + low);
+	return ret;
+}
+
 static int irqchip_create(struct vm *vm)
 {
 	if (vm->cfg.irqchip == IRQCHIP_SPLIT) {
@@ -180,6 +228,7 @@ static int vm_setup(struct vm *vm)
 	if (vm->ram_size > low &&
 	    (ret = set_slot(vm, 1, LAYOUT_4G, vm->ram_size - low, vm->ram + low)))
 		return ret;
+	vm->slots_used = 0x3; /* slots 0 and 1 are RAM */
 	if ((ret = irqchip_create(vm)))
 		return ret;
 	for (int i = 0; i < BUS_NSPACES; i++)

@@ -266,6 +266,8 @@ struct vm {
 	void *irqchip_opaque;
 	pthread_mutex_t gsi_lock;
 	struct kvm_irq_routing *gsi_routes;
+	unsigned next_gsi;
+	uint64_t slots_used;     /* bitmap: bit n = memory slot n in use */
 
 	/* Exit counters (atomic adds). */
 	uint64_t exits[EXIT_NKINDS];
@@ -284,6 +286,20 @@ void vm_set_irqchip(struct vm *vm, const struct irqchip_ops *ops, void *opaque);
 int vm_gsi_route_msi(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data);
 int vm_gsi_route_remove(struct vm *vm, unsigned gsi);
 int vm_signal_msi(struct vm *vm, uint64_t addr, uint32_t data);
+/* A fresh GSI above the I/O APIC pins, for MSI vectors. */
+int vm_gsi_alloc(struct vm *vm);
+/* KVM_IRQFD: a write to fd raises gsi in the kernel, with no exit to user
+ * space. resample_fd >= 0 makes it a level interrupt re-armed on EOI. */
+int vm_irqfd(struct vm *vm, int fd, unsigned gsi, int resample_fd);
+int vm_irqfd_remove(struct vm *vm, int fd, unsigned gsi);
+
+/* Extra memory slots: device memory (passthrough BARs) mapped straight into
+ * the guest, so its accesses never exit. Returns the slot or -errno. */
+int vm_map_slot(struct vm *vm, uint64_t gpa, uint64_t size, void *hva);
+int vm_unmap_slot(struct vm *vm, int slot);
+/* Calls fn for each guest RAM range (gpa, size, host address). */
+int vm_for_each_ram(struct vm *vm, int (*fn)(void *ctx, uint64_t gpa,
+		    uint64_t size, void *hva), void *ctx);
 /* Ends the VM (first caller wins); safe from any thread. */
 void vm_request_end(struct vm *vm, enum vm_end end, int code,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Passthrough interrupts. The guest programs MSI-X entries (trapped table)
+ * or the MSI capability (emulated config); each vector becomes an eventfd
+ * that VFIO signals from the host interrupt handler and KVM turns into the
+ * guest's MSI through an irqfd: no exit, no VMM thread on the path.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vfio_priv.h"
+
+#define MSIX_CTRL_ENABLE  0x8000
+#define MSIX_CTRL_FMASK   0x4000
+#define MSI_CTRL_ENABLE   0x0001
+
+int vfio_msix_init(struct vfio_dev *d)
+{
+	struct vfio_msix *m = &d->msix;
+	unsigned p = m->cap;
+	uint16_t ctrl;
+	uint32_t table, pba;
+	int ret;
+
+	if (!p)
+		return 0;
+	ctrl = d->phys_cfg[p + 2] | d->phys_cfg[p + 3] << 8;
+	memcpy(&table, &d->phys_cfg[p + 4], 4);
+	memcpy(&pba, &d->phys_cfg[p + 8], 4);
+	m->table_bar = table & 7;
+	m->table_off = table & ~7u;
+	m->pba_bar = pba & 7;
+	m->pba_off = pba & ~7u;
+	ret = msix_init(&m->st, (ctrl & 0x7ff) + 1);
+	if (ret)
+		return ret;
+	if (m->table_bar >= PCI_NBARS || !d->func.bar[m->table_bar].size ||
+	    m->table_off + m->st.nvec * MSIX_ENTRY_SIZE > d->func.bar[m->table_bar].size) {
+		vmm_log("%s: MSI-X table (BAR%d+0x%llx) lies outside its BAR", d->opts.bdf,
+			m->table_bar, (unsigned long long)m->table_off);
+		return -EINVAL;
+	}
+	m->vec = calloc(m->st.nvec, sizeof(*m->vec));
+	if (!m->vec)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->st.nvec; i++)
+		irq_vector_init(&m->vec[i]);
+	/* The guest sees MSI-X disabled and may set enable and function mask. */
+	d->func.cfg[p + 3] &= ~((MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8);
+	d->func.cfg_wmask[p + 3] = (MSIX_CTRL_ENABLE | MSIX_CTRL_FMASK) >> 8;
+	return 0;
+}
+
+static void msix_vector_sync(struct vfio_dev *d, unsigned i)
+{
+	struct vfio_msix *m = &d->msix;
+	struct msi_msg msg = msix_vector_msg(&m->st, i);
+
+	if (irq_vector_update(d->vv->vm, &m->vec[i], msix_vector_live(&m->st, i), &msg))
+		vmm_log("%s: MSI-X vector %u cannot be routed", d->opts.bdf, i);
+}
+
+/* Hands VFIO one eventfd per vector (all of them, masked or not: a masked
+ * vector's eventfd simply has no irqfd and keeps the signal pending). */
+static int msix_irqs_on(struct vfio_dev *d)
+{
+	struct vfio_msix *m = &d->msix;
+	int *fds = calloc(m->st.nvec, sizeof(int)), ret = 0;
+
+	if (!fds)
+		return -ENOMEM;
+	for (unsigned i = 0; i < m->st.nvec && !ret; i++) {
+		struct msi_msg msg = msix_vector_msg(&m->st, i);
+
+		ret = irq_vector_update(d->vv->vm, &m->vec[i], false, &msg);
+		fds[i] = m->vec[i].efd;
+	}
+	if (!ret)
+		ret = vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, m->st.nvec, fds);
+	free(fds);
+	m->irqs_on = !ret;
+	return ret;
+}
+
+void vfio_msix_control_write(struct vfio_dev *d, uint16_t ctrl)
+{
+	struct vfio_msix *m = &d->msix;
+
+	pthread_mutex_lock(&d->lock);
+	m->st.enabled = ctrl & MSIX_CTRL_ENABLE;
+	m->st.func_masked = ctrl & MSIX_CTRL_FMASK;
+	if (m->st.enabled && !m->irqs_on)
+		msix_irqs_on(d);
+	else if (!m->st.enabled && m->irqs_on) {
+		vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, 0, NULL);
+		m->irqs_on = false;
+	}
+	for (unsigned i = 0; i < m->st.nvec; i++)
+		msix_vector_sync(d, i);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vfio_msix_table_access(struct vfio_dev *d, uint64_t off, void *data,
+			    unsigned len, bool is_write)
+{
+	unsigned vec;
+
+	pthread_mutex_lock(&d->lock);
+	if (!is_write)
+		msix_table_read(&d->msix.st, off, data, len);
+	else if (msix_table_write(&d->msix.st, off, data, len, &vec) && d->msix.irqs_on)
+		msix_vector_sync(d, vec);
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vfio_msix_pba_read(struct vfio_dev *d, uint64_t off, void *data, unsigned len)
+{
+	pthread_mutex_lock(&d->lock);
+	msix_pba_read(&d->msix.st, off, data, len);
+	pthread_mutex_unlock(&d->lock);
+}
+
+static struct msi_msg msi_read_msg(struct vfio_dev *d, bool *masked)
+{
+	const uint8_t *c = &d->func.cfg[d->msi.cap];
+	struct msi_msg msg = { 0, 0, 0 };
+	unsigned data_off = d->msi.is64 ? 12 : 8;
+	uint16_t data16;
+
+	memcpy(&msg.addr_lo, c + 4, 4);
+	if (d->msi.is64)
+		memcpy(&msg.addr_hi, c + 8, 4);
+	memcpy(&data16, c + data_off, 2);
+	msg.data = data16;
+	*masked = d->msi.maskable && (c[data_off + 4] & 1);
+	return msg;
+}
+
+void vfio_msi_config_changed(struct vfio_dev *d)
+{
+	struct vfio_msi *m = &d->msi;
+	bool enabled = d->func.cfg[m->cap + 2] & MSI_CTRL_ENABLE, masked;
+	struct msi_msg msg = msi_read_msg(d, &masked);
+
+	pthread_mutex_lock(&d->lock);
+	if (irq_vector_update(d->vv->vm, &m->vec, enabled && !masked, &msg))
+		vmm_log("%s: MSI vector cannot be routed", d->opts.bdf);
+	if (enabled && !m->irqs_on)
+		m->irqs_on = !vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 1, &m->vec.efd);
+	else if (!enabled && m->irqs_on) {
+		vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 0, NULL);
+		m->irqs_on = false;
+	}
+	pthread_mutex_unlock(&d->lock);
+}
+
+void vfio_irqs_release(struct vfio_dev *d)
+{
+	struct vm *vm = d->vv->vm;
+
+	if (d->msix.irqs_on)
+		vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, 0, NULL);
+	if (d->msi.irqs_on)
+		vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 0, NULL);
+	d->msix.irqs_on = d->msi.irqs_on = false;
+	for (unsigned i = 0; d->msix.vec && i < d->msix.st.nvec; i++)
+		irq_vector_release(vm, &d->msix.vec[i]);
+	free(d->msix.vec);
+	d->msix.vec = NULL;
+	msix_free(&d->msix.st);
+	if (d->msi.cap)
+		irq_vector_release(vm, &d->msi.vec);
+}
