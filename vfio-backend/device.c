@@ -244,6 +244,7 @@ int vfio_vm_add_device(struct vfio_vm *vv, const struct vfio_dev_opts *o)
 	d->vv = vv;
 	d->opts = *o;
 	d->fd = d->req_efd = d->req_stop_efd = -1;
+	d->intx.gsi = d->intx.trigger_efd = d->intx.resample_efd = -1;
 	pthread_mutex_init(&d->lock, NULL);
 	d->group = vfio_iommu_group(o->bdf);
 	d->group_fd = vfio_group_open(d->group, o->bdf);
@@ -257,6 +258,8 @@ int vfio_vm_add_device(struct vfio_vm *vv, const struct vfio_dev_opts *o)
 		ret = device_open(d);
 	if (!ret)
 		ret = pci_host_add(&vv->vm->pci, &d->func, -1);
+	if (!ret)
+		ret = vfio_intx_init(d);
 	if (ret) {
 		device_close(d);
 		return ret;

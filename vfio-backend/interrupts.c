@@ -8,6 +8,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "vfio_priv.h"
 
@@ -61,6 +64,76 @@ static void msix_vector_sync(struct vfio_dev *d, unsigned i)
 		vmm_log("%s: MSI-X vector %u cannot be routed", d->opts.bdf, i);
 }
 
+/* ---- INTx: a level interrupt through an irqfd with a resample fd: KVM
+ * raises the GSI, and on the guest's EOI signals resample_efd, which VFIO
+ * takes as "unmask" and re-arms the host line. Only with the in-kernel
+ * I/O APIC (KVM resamples only there). */
+
+static int intx_set(struct vfio_dev *d, bool on)
+{
+	struct vfio_intx *x = &d->intx;
+	size_t sz = sizeof(struct vfio_irq_set) + sizeof(int);
+	struct vfio_irq_set *s;
+	int ret;
+
+	if (x->gsi < 0 || on == x->irqs_on)
+		return 0;
+	ret = vfio_set_irqs(d, VFIO_PCI_INTX_IRQ_INDEX, on ? 1 : 0, &x->trigger_efd);
+	if (ret || !on) {
+		x->irqs_on = false;
+		return ret;
+	}
+	s = calloc(1, sz);
+	if (!s)
+		return -ENOMEM;
+	*s = (struct vfio_irq_set){ .argsz = sz, .index = VFIO_PCI_INTX_IRQ_INDEX, .count = 1,
+		.flags = VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK };
+	memcpy(s->data, &x->resample_efd, sizeof(int));
+	ret = ioctl(d->fd, VFIO_DEVICE_SET_IRQS, s) < 0 ? -errno : 0;
+	free(s);
+	x->irqs_on = !ret;
+	return ret;
+}
+
+int vfio_intx_init(struct vfio_dev *d)
+{
+	struct vfio_intx *x = &d->intx;
+	struct vfio_irq_info irq = { .argsz = sizeof(irq), .index = VFIO_PCI_INTX_IRQ_INDEX };
+	uint8_t pin = d->phys_cfg[0x3d];
+	int ret;
+
+	x->gsi = x->trigger_efd = x->resample_efd = -1;
+	if (!pin || pin > 4 || ioctl(d->fd, VFIO_DEVICE_GET_IRQ_INFO, &irq) < 0 || !irq.count ||
+	    d->vv->vm->cfg.irqchip != IRQCHIP_KERNEL) {
+		d->func.cfg[0x3d] = 0; /* no INTx offered to the guest */
+		return 0;
+	}
+	x->trigger_efd = eventfd(0, EFD_CLOEXEC);
+	x->resample_efd = eventfd(0, EFD_CLOEXEC);
+	if (x->trigger_efd < 0 || x->resample_efd < 0)
+		return -errno;
+	x->gsi = pci_intx_gsi(d->func.devfn >> 3, pin - 1);
+	d->func.cfg[0x3c] = x->gsi;
+	ret = vm_irqfd(d->vv->vm, x->trigger_efd, x->gsi, x->resample_efd);
+	x->irqfd_on = !ret;
+	return ret ? ret : intx_set(d, true);
+}
+
+static void intx_release(struct vfio_dev *d)
+{
+	struct vfio_intx *x = &d->intx;
+
+	intx_set(d, false);
+	if (x->irqfd_on)
+		vm_irqfd_remove(d->vv->vm, x->trigger_efd, x->gsi);
+	if (x->trigger_efd >= 0)
+		close(x->trigger_efd);
+	if (x->resample_efd >= 0)
+		close(x->resample_efd);
+	x->trigger_efd = x->resample_efd = x->gsi = -1;
+	x->irqfd_on = false;
+}
+
 /* Hands VFIO one eventfd per vector (all of them, masked or not: a masked
  * vector's eventfd simply has no irqfd and keeps the signal pending). */
 static int msix_irqs_on(struct vfio_dev *d)
@@ -76,6 +149,9 @@ static int msix_irqs_on(struct vfio_dev *d)
 		ret = irq_vector_update(d->vv->vm, &m->vec[i], false, &msg);
 		fds[i] = m->vec[i].efd;
 	}
+	/* VFIO runs one interrupt mode at a time: INTx steps aside. */
+	if (!ret)
+		ret = intx_set(d, false);
 	if (!ret)
 		ret = vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, m->st.nvec, fds);
 	free(fds);
@@ -95,6 +171,7 @@ void vfio_msix_control_write(struct vfio_dev *d, uint16_t ctrl)
 	else if (!m->st.enabled && m->irqs_on) {
 		vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, 0, NULL);
 		m->irqs_on = false;
+		intx_set(d, true);
 	}
 	for (unsigned i = 0; i < m->st.nvec; i++)
 		msix_vector_sync(d, i);
@@ -147,10 +224,12 @@ void vfio_msi_config_changed(struct vfio_dev *d)
 	if (irq_vector_update(d->vv->vm, &m->vec, enabled && !masked, &msg))
 		vmm_log("%s: MSI vector cannot be routed", d->opts.bdf);
 	if (enabled && !m->irqs_on)
-		m->irqs_on = !vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 1, &m->vec.efd);
+		m->irqs_on = !intx_set(d, false) &&
+			     !vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 1, &m->vec.efd);
 	else if (!enabled && m->irqs_on) {
 		vfio_set_irqs(d, VFIO_PCI_MSI_IRQ_INDEX, 0, NULL);
 		m->irqs_on = false;
+		intx_set(d, true);
 	}
 	pthread_mutex_unlock(&d->lock);
 }
@@ -159,6 +238,7 @@ void vfio_irqs_release(struct vfio_dev *d)
 {
 	struct vm *vm = d->vv->vm;
 
+	intx_release(d);
 	if (d->msix.irqs_on)
 		vfio_set_irqs(d, VFIO_PCI_MSIX_IRQ_INDEX, 0, NULL);
 	if (d->msi.irqs_on)

@@ -55,6 +55,12 @@ struct vfio_msi {
 	bool irqs_on;
 };
 
+struct vfio_intx {
+	int gsi;                 /* -1: no INTx for the guest */
+	int trigger_efd, resample_efd;
+	bool irqfd_on, irqs_on;
+};
+
 struct vfio_dev {
 	struct vfio_vm *vv;
 	struct vfio_dev_opts opts;
@@ -67,6 +73,7 @@ struct vfio_dev {
 	struct vfio_bar bars[PCI_NBARS];
 	struct vfio_msix msix;
 	struct vfio_msi msi;
+	struct vfio_intx intx;
 	uint32_t rom_bar;        /* emulated expansion ROM BAR register */
 	bool rom_mapped;
 	uint64_t rom_addr;
@@ -113,5 +120,6 @@ void vfio_msix_table_access(struct vfio_dev *d, uint64_t off, void *data,
 void vfio_msix_pba_read(struct vfio_dev *d, uint64_t off, void *data, unsigned len);
 void vfio_msi_config_changed(struct vfio_dev *d);
 void vfio_irqs_release(struct vfio_dev *d);
+int vfio_intx_init(struct vfio_dev *d);
 
 #endif

@@ -175,9 +175,31 @@ static void aml_package(struct tbuf *t, const char *prefix, size_t plen,
 	t->overflow |= inner->overflow;
 }
 
+/* _PRT: INTx of every slot and pin, swizzled over GSIs 16-23 (level,
+ * active low, the ACPI default for GSIs above the ISA range). */
+static void aml_prt(struct tbuf *t)
+{
+	uint8_t pkgbuf[2048];
+	struct tbuf pkg = { .p = pkgbuf, .cap = sizeof(pkgbuf) };
+
+	aml_byte(&pkg, 31 * 4);                   /* NumElements */
+	for (unsigned slot = 1; slot < 32; slot++) {
+		for (unsigned pin = 0; pin < 4; pin++) {
+			uint8_t e[] = { 0x04,             /* NumElements */
+				0x0c, 0xff, 0xff, slot, 0,   /* DWord address */
+				0x0a, pin, 0x00,             /* pin, source */
+				0x0a, pci_intx_gsi(slot, pin) };
+			aml_byte(&pkg, 0x12);             /* PackageOp */
+			aml_pkglen(&pkg, sizeof(e));
+			aml_bytes(&pkg, e, sizeof(e));
+		}
+	}
+	aml_package(t, "\x08_PRT\x12", 6, &pkg);
+}
+
 static void dsdt_pci_root(struct tbuf *t)
 {
-	uint8_t crs[160], bufobj[200], dev[320];
+	uint8_t crs[160], bufobj[200], dev[2400];
 	struct tbuf b = { .p = bufobj, .cap = sizeof(bufobj) };
 	struct tbuf d = { .p = dev, .cap = sizeof(dev) };
 	size_t crs_len = pci_crs(crs);
@@ -195,6 +217,7 @@ static void dsdt_pci_root(struct tbuf *t)
 	aml_name_dword(&d, "_BBN", 0);
 	aml_name_dword(&d, "_UID", 0);
 	aml_package(&d, "\x08_CRS\x11", 6, &b);
+	aml_prt(&d);
 	aml_package(t, "\x5b\x82", 2, &d); /* DeviceOp */
 }
 

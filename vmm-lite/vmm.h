@@ -176,6 +176,12 @@ struct pci_cfg_addr {
 	bool valid;
 };
 struct pci_cfg_addr pci_decode_cf8(uint32_t cf8, unsigned cfc_off);
+/* The GSI that INTx pin (0 = INTA) of a bus-0 slot is wired to, as the
+ * DSDT's _PRT tells the guest: a swizzle over I/O APIC pins 16-23. */
+static inline unsigned pci_intx_gsi(unsigned slot, unsigned pin)
+{
+	return 16 + (slot + pin) % 8;
+}
 struct pci_cfg_addr pci_decode_ecam(uint64_t off);
 
 void pci_func_init(struct pci_func *f, uint16_t vendor, uint16_t device,

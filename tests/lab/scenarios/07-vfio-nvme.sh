@@ -7,7 +7,7 @@
 # for the device is refused, and a VM killed with SIGKILL leaves the device
 # usable by the next one.
 . /lab/lib.sh
-plan 8
+plan 9
 
 BDF=$(pci_find 1b36:0010) || bail "no NVMe controller (1b36:0010) in the lab"
 PATTERN="iovm-vfio-pattern-$$"
@@ -55,6 +55,14 @@ DATA=$(region_accesses "vfio-$BDF.bar0")
 MSIX=$(region_accesses "vfio-$BDF.bar0.msix")
 check "no exits on BAR0 outside the MSI-X table (data path: $DATA, MSI-X setup: $MSIX)" \
     [ "$DATA" -eq 0 -a "$MSIX" -gt 0 ]
+
+# INTx: with MSI off in the guest, the device's legacy interrupt goes
+# through an irqfd with resample to the GSI the DSDT's _PRT names.
+OUT=$(timeout 200 iovm run --mem 256M --device vfio,host=$BDF \
+      --cmdline "console=ttyS0 panic=-1 quiet pci=nomsi" \
+      --exec "dd if=/dev/nvme0n1 bs=4096 count=1 iflag=direct 2>/dev/null | head -c ${#PATTERN}; echo; grep nvme0q0 /proc/interrupts" 2>&1)
+check "INTx (guest booted with pci=nomsi): I/O works on a level IO-APIC line" \
+    sh -c "echo '$OUT' | grep -q '$PATTERN' && echo '$OUT' | grep -qE '[1-9][0-9]* +IO-APIC +[0-9]+-fasteoi +nvme0q0'"
 
 # After the VM: the lab's own nvme driver sees what the guest wrote.
 rebind nvme
