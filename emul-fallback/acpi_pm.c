@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "emul.h"
+#include "emul_priv.h"
 
 #define PM1_SCI_EN   0x0001
 #define PM1_SLP_EN   0x2000
@@ -84,14 +85,17 @@ int acpi_pm_create(struct vm *vm)
 	struct acpi_pm *pm = calloc(1, sizeof(*pm));
 	int ret;
 
-	if (!pm)
-		return -ENOMEM;
-	pm->vm = vm;
-	pm->cnt = PM1_SCI_EN;
-	pthread_mutex_init(&pm->lock, NULL);
-	ret = bus_register(&vm->bus[BUS_PIO], LAYOUT_PM_BASE, 6, &pm_ops, pm, "acpi-pm");
-	if (!ret)
-		ret = bus_register(&vm->bus[BUS_PIO], LAYOUT_RESET_PORT, 1, &reset_ops,
-				   pm, "reset");
+	if (pm) {
+		pm->vm = vm;
+		pm->cnt = PM1_SCI_EN;
+		pthread_mutex_init(&pm->lock, NULL);
+	}
+	ret = emul_attach(vm, BUS_PIO, LAYOUT_PM_BASE, 6, &pm_ops, pm, "acpi-pm");
+	if (ret)
+		return ret;
+	/* The reset register shares the state, which the PM block owns. */
+	ret = bus_register(&vm->bus[BUS_PIO], LAYOUT_RESET_PORT, 1, &reset_ops, pm, "reset");
+	if (ret)
+		bus_unregister(&vm->bus[BUS_PIO], LAYOUT_PM_BASE);
 	return ret;
 }

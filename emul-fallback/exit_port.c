@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emul.h"
+#include "emul_priv.h"
 
 struct exit_port {
 	struct vm *vm;
@@ -37,11 +38,9 @@ int exit_port_create(struct vm *vm, uint16_t port, enum exit_port_mode mode)
 {
 	struct exit_port *e = calloc(1, sizeof(*e));
 
-	if (!e)
-		return -ENOMEM;
-	e->vm = vm;
-	e->mode = mode;
-	return bus_register(&vm->bus[BUS_PIO], port,
-			    mode == EXIT_PORT_QEMU_DEBUG ? 4 : 1, &exit_port_ops, e,
-			    mode == EXIT_PORT_QEMU_DEBUG ? "debug-exit" : "exec-status");
+	if (e)
+		*e = (struct exit_port){ .vm = vm, .mode = mode };
+	return emul_attach(vm, BUS_PIO, port, mode == EXIT_PORT_QEMU_DEBUG ? 4 : 1,
+			   &exit_port_ops, e,
+			   mode == EXIT_PORT_QEMU_DEBUG ? "debug-exit" : "exec-status");
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "emul.h"
+#include "emul_priv.h"
 
 #define PINS          24
 #define REG_SELECT    0x00
@@ -195,19 +196,15 @@ int ioapic_create(struct vm *vm, uint8_t id)
 	struct ioapic *io = calloc(1, sizeof(*io));
 	int ret;
 
-	if (!io)
-		return -ENOMEM;
-	io->vm = vm;
-	io->id = id;
-	pthread_mutex_init(&io->lock, NULL);
-	for (unsigned pin = 0; pin < PINS; pin++)
-		io->rte[pin] = RTE_MASKED;
-	ret = bus_register(&vm->bus[BUS_MMIO], LAYOUT_IOAPIC_BASE, 0x100,
-			   &ioapic_bus_ops, io, "ioapic");
-	if (ret) {
-		free(io);
-		return ret;
+	if (io) {
+		io->vm = vm;
+		io->id = id;
+		pthread_mutex_init(&io->lock, NULL);
+		for (unsigned pin = 0; pin < PINS; pin++)
+			io->rte[pin] = RTE_MASKED;
 	}
-	vm_set_irqchip(vm, &ioapic_irq_ops, io);
-	return 0;
+	ret = emul_attach(vm, BUS_MMIO, LAYOUT_IOAPIC_BASE, 0x100, &ioapic_bus_ops, io, "ioapic");
+	if (!ret)
+		vm_set_irqchip(vm, &ioapic_irq_ops, io);
+	return ret;
 }

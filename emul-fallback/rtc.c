@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "emul.h"
+#include "emul_priv.h"
 
 #define RTC_REG_A   0x0a
 #define RTC_REG_B   0x0b
@@ -97,8 +98,7 @@ int rtc_create(struct vm *vm)
 {
 	struct rtc *r = calloc(1, sizeof(*r));
 
-	if (!r)
-		return -ENOMEM;
-	pthread_mutex_init(&r->lock, NULL);
-	return bus_register(&vm->bus[BUS_PIO], 0x70, 2, &rtc_ops, r, "rtc");
+	if (r)
+		pthread_mutex_init(&r->lock, NULL);
+	return emul_attach(vm, BUS_PIO, 0x70, 2, &rtc_ops, r, "rtc");
 }

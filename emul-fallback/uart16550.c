@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "emul.h"
+#include "emul_priv.h"
 
 #define RX_SIZE 256
 
@@ -196,18 +197,13 @@ struct uart *uart_create(struct vm *vm, uint16_t port, unsigned irq, int out_fd)
 {
 	struct uart *u = calloc(1, sizeof(*u));
 
-	if (!u)
-		return NULL;
-	u->vm = vm;
-	u->irq = irq;
-	u->out_fd = out_fd;
-	u->thre_pending = false;
-	pthread_mutex_init(&u->lock, NULL);
-	if (bus_register(&vm->bus[BUS_PIO], port, 8, &uart_ops, u, "uart16550")) {
-		free(u);
-		return NULL;
+	if (u) {
+		u->vm = vm;
+		u->irq = irq;
+		u->out_fd = out_fd;
+		pthread_mutex_init(&u->lock, NULL);
 	}
-	return u;
+	return emul_attach(vm, BUS_PIO, port, 8, &uart_ops, u, "uart16550") ? NULL : u;
 }
 
 size_t uart_input_room(struct uart *u)

@@ -47,7 +47,7 @@ int vfio_iommu_group(const char *bdf)
 	if ((ret = link_basename(path, name, sizeof(name))))
 		return ret;
 	g = strtol(name, &end, 10);
-	return *end || g < 0 ? -EINVAL : (int)g;
+	return !name[0] || *end || g < 0 ? -EINVAL : (int)g;
 }
 
 /* Driver bound to bdf, "" for none. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* iovm: subcommand dispatch. */
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -46,6 +47,8 @@ int self_dir(char *buf, size_t len)
 
 int main(int argc, char **argv)
 {
+	/* A closed console pipe must not kill the VMM mid-guest. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

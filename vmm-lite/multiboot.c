@@ -25,12 +25,15 @@ static const struct mb_header *mb_find(const void *img, size_t len, size_t *off)
 {
 	const uint8_t *p = img;
 
+	/* Only magic, flags and checksum must be there; the a.out fields are
+	 * checked when used. memcpy: the image buffer may be unaligned. */
 	for (size_t o = 0; o + 12 <= len && o < MB_SEARCH; o += 4) {
-		const struct mb_header *h = (const void *)(p + o);
+		struct mb_header h = { 0 };
 
-		if (h->magic == MB_MAGIC && h->magic + h->flags + h->checksum == 0) {
+		memcpy(&h, p + o, len - o < sizeof(h) ? len - o : sizeof(h));
+		if (h.magic == MB_MAGIC && h.magic + h.flags + h.checksum == 0) {
 			*off = o;
-			return h;
+			return (const void *)(p + o);
 		}
 	}
 	return NULL;
@@ -73,27 +76,30 @@ static int load_aout(struct vm *vm, const uint8_t *p, size_t len,
 static int load_elf32(struct vm *vm, const uint8_t *p, size_t len,
 		      uint32_t *entry)
 {
-	const Elf32_Ehdr *eh = (const void *)p;
+	Elf32_Ehdr eh;
 
-	if (len < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
-	    eh->e_ident[EI_CLASS] != ELFCLASS32 || eh->e_machine != EM_386 ||
-	    eh->e_phentsize != sizeof(Elf32_Phdr) ||
-	    eh->e_phoff > len || eh->e_phnum > (len - eh->e_phoff) / sizeof(Elf32_Phdr))
+	if (len < sizeof(eh))
 		return -ENOEXEC;
-	for (int i = 0; i < eh->e_phnum; i++) {
-		const Elf32_Phdr *ph = (const void *)(p + eh->e_phoff + i * sizeof(*ph));
+	memcpy(&eh, p, sizeof(eh));
+	if (memcmp(eh.e_ident, ELFMAG, SELFMAG) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS32 || eh.e_machine != EM_386 ||
+	    eh.e_phentsize != sizeof(Elf32_Phdr) ||
+	    eh.e_phoff > len || eh.e_phnum > (len - eh.e_phoff) / sizeof(Elf32_Phdr))
+		return -ENOEXEC;
+	for (int i = 0; i < eh.e_phnum; i++) {
+		Elf32_Phdr ph;
 		int ret;
 
-		if (ph->p_type != PT_LOAD)
+		memcpy(&ph, p + eh.e_phoff + i * sizeof(ph), sizeof(ph));
+		if (ph.p_type != PT_LOAD)
 			continue;
-		if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+		if (ph.p_offset > len || ph.p_filesz > len - ph.p_offset)
 			return -ENOEXEC;
-		ret = copy_in(vm, ph->p_paddr, p + ph->p_offset, ph->p_filesz,
-			      ph->p_memsz);
+		ret = copy_in(vm, ph.p_paddr, p + ph.p_offset, ph.p_filesz, ph.p_memsz);
 		if (ret)
 			return ret;
 	}
-	*entry = eh->e_entry;
+	*entry = eh.e_entry;
 	return 0;
 }
 
@@ -129,14 +135,16 @@ int multiboot_load(struct vm *vm, const void *img, size_t len,
 		   const char *cmdline, char *err, size_t errlen)
 {
 	size_t hoff;
-	const struct mb_header *h = mb_find(img, len, &hoff);
+	struct mb_header h;
 	uint32_t entry = 0;
 	int ret;
 
-	if (!h)
+	if (!mb_find(img, len, &hoff))
 		return -ENOEXEC;
-	if (h->flags & MB_AOUT_KLUDGE)
-		ret = load_aout(vm, img, len, h, hoff, &entry);
+	memset(&h, 0, sizeof(h));
+	memcpy(&h, (const uint8_t *)img + hoff, len - hoff < sizeof(h) ? len - hoff : sizeof(h));
+	if (h.flags & MB_AOUT_KLUDGE)
+		ret = load_aout(vm, img, len, &h, hoff, &entry);
 	else
 		ret = load_elf32(vm, img, len, &entry);
 	if (ret) {

@@ -78,7 +78,8 @@ int parse_mem_option(const char *s, uint64_t *size, bool *hugepages)
 	ret = parse_size(buf, size);
 	if (ret)
 		return ret;
-	if (*size % 4096)
+	/* hugetlbfs files grow in whole huge pages (2 MiB on x86). */
+	if (*size % (*hugepages ? 2 * 1024 * 1024 : 4096))
 		return -EINVAL;
 	return 0;
 }

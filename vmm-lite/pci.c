@@ -150,8 +150,11 @@ static int bar_apply(struct pci_func *f, int bar, uint64_t a, bool on)
 		snprintf(name, sizeof(name), "%s.bar%d", f->name, bar);
 		ret = bus_register(bus, a, b->size, b->ops, f->opaque, name);
 	}
-	if (!ret && f->ops && f->ops->bar_update)
+	if (!ret && f->ops && f->ops->bar_update) {
 		ret = f->ops->bar_update(f, bar, on ? a : 0, on);
+		if (ret && on && b->ops)
+			bus_unregister(bus, a); /* leave nothing half-mapped */
+	}
 	if (ret) {
 		vmm_log("pci %02x.%x %s: cannot map BAR%d at 0x%llx: %s",
 			f->devfn >> 3, f->devfn & 7, f->name, bar,

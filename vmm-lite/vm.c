@@ -262,8 +262,26 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	return ret;
 }
 
+int vm_add_cleanup(struct vm *vm, void (*fn)(void *opaque), void *opaque)
+{
+	struct vm_cleanup *c = malloc(sizeof(*c));
+
+	if (!c)
+		return -ENOMEM;
+	*c = (struct vm_cleanup){ .fn = fn, .opaque = opaque, .next = vm->cleanups };
+	vm->cleanups = c;
+	return 0;
+}
+
 void vm_destroy(struct vm *vm)
 {
+	while (vm->cleanups) {
+		struct vm_cleanup *c = vm->cleanups;
+
+		vm->cleanups = c->next;
+		c->fn(c->opaque);
+		free(c);
+	}
 	free(vm->vcpus);
 	free(vm->gsi_routes);
 	vm->vcpus = NULL;

@@ -275,9 +275,20 @@ struct vm {
 	unsigned next_gsi;
 	uint64_t slots_used;     /* bitmap: bit n = memory slot n in use */
 
+	/* Device state freed by vm_destroy, newest first. */
+	struct vm_cleanup *cleanups;
+
 	/* Exit counters (atomic adds). */
 	uint64_t exits[EXIT_NKINDS];
 };
+
+struct vm_cleanup {
+	void (*fn)(void *opaque);
+	void *opaque;
+	struct vm_cleanup *next;
+};
+/* Device models register their state to be freed when the VM goes. */
+int vm_add_cleanup(struct vm *vm, void (*fn)(void *opaque), void *opaque);
 
 /* Checks /dev/kvm and the capabilities iovm needs; -errno with a message. */
 int vm_create(struct vm *vm, const struct vm_config *cfg);
