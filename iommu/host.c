@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "iommu.h"
 
@@ -32,4 +33,17 @@ int iommu_host_probe(struct iommu_host_info *info)
 	if (info->units < 0)
 		return info->units;
 	return info->groups < 0 ? info->groups : 0;
+}
+
+bool iommu_host_irq_remapping(void)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen("/proc/interrupts", "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, " IR-") != NULL;
+	if (f)
+		fclose(f);
+	return found;
 }

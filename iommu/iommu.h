@@ -21,6 +21,9 @@ struct iommu_host_info {
 
 /* Reads sysfs (under IOVM_SYSFS_ROOT when set). */
 int iommu_host_probe(struct iommu_host_info *info);
+/* Whether the host remaps interrupts: its MSI/IO-APIC irq chips are the
+ * remapping ones (IR-PCI-MSI, IR-IO-APIC in /proc/interrupts). */
+bool iommu_host_irq_remapping(void);
 
 struct iova_range {
 	uint64_t start, end; /* inclusive */

@@ -1,19 +1,105 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * sriov: PF/VF management through sysfs. Every sysfs path goes through
- * sysfs_path(), which honours IOVM_SYSFS_ROOT so unit tests run on recorded
- * trees.
+ * sriov: host PCI device management for assignment: listing functions with
+ * their IOMMU groups and SR-IOV state, creating VFs, provisioning NVMe
+ * secondary controllers, and moving functions between drivers. Every sysfs
+ * path goes through sysfs_*(), which honours IOVM_SYSFS_ROOT so unit tests
+ * run on recorded trees.
  */
 #ifndef IOVM_SRIOV_H
 #define IOVM_SRIOV_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
+/* ---- sysfs ---- */
 /* "<root>/sys/bus/pci/devices/<bdf>/<attr>" into buf; -ENAMETOOLONG. */
 int sysfs_pci_path(char *buf, size_t len, const char *bdf, const char *attr);
+/* "<root><rel>" (rel starts with /sys/...). */
+int sysfs_path(char *buf, size_t len, const char *rel);
 /* Validates a PCI address in the full domain:bus:dev.fn form. */
 int pci_bdf_valid(const char *bdf);
+int sysfs_pci_read(const char *bdf, const char *attr, char *out, size_t len);
+int sysfs_pci_read_int(const char *bdf, const char *attr, long *out);
+int sysfs_pci_write(const char *bdf, const char *attr, const char *val);
+int sysfs_write(const char *rel, const char *val);
+/* Basename of the symlink bdf/attr (driver, iommu_group, physfn); "" when
+ * the link does not exist. */
+int sysfs_pci_link(const char *bdf, const char *attr, char *out, size_t len);
 /* sriov_totalvfs and sriov_numvfs of a PF; -ENOENT when not a PF. */
 int sriov_read_vfs(const char *bdf, int *total, int *enabled);
+
+/* ---- listing ---- */
+struct pci_fn {
+	char bdf[16];
+	uint16_t vendor, device;
+	uint32_t class_code;
+	char driver[32];
+	int iommu_group;           /* -1: none (IOMMU off) */
+	int numa_node;             /* -1: unknown */
+	int sriov_total, sriov_num;/* -1 when not a PF */
+	char pf[16];               /* for a VF: its PF, else "" */
+	int vf_index;              /* for a VF, else -1 */
+};
+
+int pci_fn_read(const char *bdf, struct pci_fn *f);
+/* All functions, sorted by address; free with free(). */
+int pci_fn_list(struct pci_fn **out);
+/* Pure: whether f can be assigned to a guest as things stand; why gets
+ * every reason it cannot ("; "-separated), empty when it can. */
+bool pci_assess(const struct pci_fn *f, const struct pci_fn *all, int n, bool irq_remap,
+		char *why, size_t len);
+/* Vendor and device names from the PCI ID database (libpci). */
+void pci_names(uint16_t vendor, uint16_t device, char *vname, size_t vlen,
+	       char *dname, size_t dlen);
+/* The VF's address; -ENOENT if the PF has no such VF. */
+int sriov_vf_bdf(const char *pf, int index, char *out, size_t len);
+
+/* ---- SR-IOV ---- */
+/* Sets sriov_numvfs (through 0 when changing a non-zero count), with
+ * sriov_drivers_autoprobe off so VFs stay free for guests, and waits for
+ * the VFs to appear. err gets the cause and fix. */
+int sriov_set_numvfs(const char *pf, int n, char *err, size_t errlen);
+
+/* ---- NVMe secondary controllers (NVMe 2.0, Identify CNS 14h/15h and
+ * Virtualization Management). Pure parsers on the 4 KiB Identify data. ---- */
+struct nvme_prim_caps {
+	uint16_t cntlid;
+	uint32_t vq_flex_total, vq_flex_assigned;  /* VQFRT, VQRFA */
+	uint32_t vi_flex_total, vi_flex_assigned;  /* VIFRT, VIRFA */
+	uint16_t vq_max_per_sec, vi_max_per_sec;   /* VQFRSM, VIFRSM */
+};
+struct nvme_sec_ctrl {
+	uint16_t scid, pcid, vfn, nvq, nvi;
+	bool online;
+};
+int nvme_parse_prim_caps(const void *data, size_t len, struct nvme_prim_caps *out);
+int nvme_parse_sec_list(const void *data, size_t len, struct nvme_sec_ctrl *out, int max);
+enum nvme_vm_action { NVME_VM_ASSIGN = 8, NVME_VM_OFFLINE = 7, NVME_VM_ONLINE = 9 };
+enum nvme_vm_rtype { NVME_VM_VQ = 0, NVME_VM_VI = 1 };
+uint32_t nvme_virt_mgmt_cdw10(enum nvme_vm_action act, enum nvme_vm_rtype rt, uint16_t cntlid);
+
+/* The PF's controller character device (/dev/nvmeN); needs the nvme driver. */
+int nvme_pf_chardev(const char *pf, char *out, size_t len);
+int nvme_read_sec_list(const char *pf, struct nvme_sec_ctrl *out, int max, char *err, size_t errlen);
+int nvme_read_prim_caps(const char *pf, struct nvme_prim_caps *caps, char *err, size_t errlen);
+/* Gives every enabled VF's secondary controller an even share of the
+ * flexible queue and interrupt resources and brings it online. */
+int nvme_provision_vfs(const char *pf, char *err, size_t errlen);
+
+/* ---- driver binding ---- */
+/* Binds bdf to driver through driver_override + drivers_probe, remembering
+ * the original driver for restore. */
+int pci_bind(const char *bdf, const char *driver, char *err, size_t errlen);
+/* force: take it even from a driver that holds a mount or a route. */
+int pci_bind_checked(const char *bdf, const char *driver, bool force, char *err, size_t errlen);
+int pci_unbind(const char *bdf, char *err, size_t errlen);
+int pci_restore(const char *bdf, char *err, size_t errlen);
+/* The PID of another process holding /dev/vfio/<group> (a VM using the
+ * group's devices), or 0. */
+int vfio_group_holder(int group);
+/* Functions in bdf's IOMMU group; returns the count. */
+int pci_group_members(const char *bdf, char out[][16], int max);
 
 #endif

@@ -198,7 +198,7 @@ int vfio_vm_create(struct vfio_vm **out, struct vm *vm, bool allow_unsafe_interr
 		return -ENOMEM;
 	vv->vm = vm;
 	vv->container.fd = -1;
-	vv->unsafe_interrupts = allow_unsafe_interrupts && !vfio_host_irq_remapping();
+	vv->unsafe_interrupts = allow_unsafe_interrupts && !iommu_host_irq_remapping();
 	*out = vv;
 	return 0;
 }
@@ -218,7 +218,7 @@ static int allow_unsafe(void)
 
 static int check_interrupt_safety(struct vfio_vm *vv, const char *bdf)
 {
-	if (vfio_host_irq_remapping())
+	if (iommu_host_irq_remapping())
 		return 0;
 	if (!vv->unsafe_interrupts) {
 		vmm_log("%s: the host has no interrupt remapping, so a device could inject "

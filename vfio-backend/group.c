@@ -117,36 +117,6 @@ static void log_group_members(int group, const char *self)
 	closedir(dir);
 }
 
-/* The PID of another process holding /dev/vfio/<group>, or 0. */
-static int group_holder(int group)
-{
-	char want[32], path[PATH_MAX], target[64];
-	struct dirent *p, *f;
-	DIR *proc = opendir("/proc"), *fds;
-	int found = 0;
-
-	snprintf(want, sizeof(want), "/dev/vfio/%d", group);
-	while (proc && !found && (p = readdir(proc))) {
-		if (p->d_name[0] < '1' || p->d_name[0] > '9' || atoi(p->d_name) == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", p->d_name);
-		if (!(fds = opendir(path)))
-			continue;
-		while (!found && (f = readdir(fds))) {
-			ssize_t n;
-
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", p->d_name, f->d_name);
-			n = readlink(path, target, sizeof(target) - 1);
-			if (n > 0 && (target[n] = 0, !strcmp(target, want)))
-				found = atoi(p->d_name);
-		}
-		closedir(fds);
-	}
-	if (proc)
-		closedir(proc);
-	return found;
-}
-
 int vfio_group_open(int group, const char *bdf)
 {
 	char path[64];
@@ -156,7 +126,7 @@ int vfio_group_open(int group, const char *bdf)
 	snprintf(path, sizeof(path), "/dev/vfio/%d", group);
 	fd = open(path, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		int e = errno, pid = e == EBUSY ? group_holder(group) : 0;
+		int e = errno, pid = e == EBUSY ? vfio_group_holder(group) : 0;
 
 		if (e == EBUSY)
 			vmm_log("%s: IOMMU group %d is in use by %s%d: the device is already "
@@ -173,17 +143,4 @@ int vfio_group_open(int group, const char *bdf)
 		return -EPERM;
 	}
 	return fd;
-}
-
-bool vfio_host_irq_remapping(void)
-{
-	char line[512];
-	bool found = false;
-	FILE *f = fopen("/proc/interrupts", "re");
-
-	while (f && !found && fgets(line, sizeof(line), f))
-		found = strstr(line, " IR-") != NULL;
-	if (f)
-		fclose(f);
-	return found;
 }

@@ -30,9 +30,6 @@ int vfio_parse_device_opt(const char *s, struct vfio_dev_opts *o, char *err,
 /* IOMMU group number of a PCI function, from its iommu_group link. */
 int vfio_iommu_group(const char *bdf);
 
-/* Whether the host remaps interrupts (IR-* irq chips in /proc/interrupts). */
-bool vfio_host_irq_remapping(void);
-
 /* Per VM: the container and its devices. allow_unsafe_interrupts lets a
  * host without interrupt remapping pass devices (printed as a taint). */
 int vfio_vm_create(struct vfio_vm **out, struct vm *vm, bool allow_unsafe_interrupts);

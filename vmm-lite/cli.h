@@ -17,6 +17,9 @@ int parse_mem_option(const char *s, uint64_t *size, bool *hugepages);
 
 int cmd_run(int argc, char **argv);
 int cmd_lab(int argc, char **argv);
+int cmd_devices(int argc, char **argv);
+int cmd_sriov(int argc, char **argv);
+int cmd_bind(int argc, char **argv);
 
 /* Directory holding this executable (for the default guest image). */
 int self_dir(char *buf, size_t len);

@@ -17,6 +17,11 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{ "run", cmd_run, "boot a VM (Linux bzImage, multiboot, or the default guest)" },
+	{ "devices", cmd_devices, "list PCI functions, IOMMU groups, SR-IOV state, assignability" },
+	{ "sriov", cmd_sriov, "create and remove VFs (NVMe: provision secondary controllers)" },
+	{ "bind", cmd_bind, "bind a function (or its IOMMU group) to vfio-pci or another driver" },
+	{ "unbind", cmd_bind, "release a function from its driver" },
+	{ "restore", cmd_bind, "give a function back to the driver it had before iovm" },
 	{ "lab", cmd_lab, "boot the QEMU lab (VT-d, SR-IOV, nested KVM) and run scenarios in it" },
 };
 
