@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* ---- sysfs ---- */
 /* "<root>/sys/bus/pci/devices/<bdf>/<attr>" into buf; -ENAMETOOLONG. */
@@ -101,5 +102,46 @@ int pci_restore(const char *bdf, char *err, size_t errlen);
 int vfio_group_holder(int group);
 /* Functions in bdf's IOMMU group; returns the count. */
 int pci_group_members(const char *bdf, char out[][16], int max);
+
+/* ---- NIC VF settings (rtnetlink) ---- */
+struct vf_net {
+	int vf;
+	bool has_mac;
+	uint8_t mac[6];
+	int vlan, spoofchk, trust, max_rate;   /* -1: leave as is */
+};
+int sriov_pf_netdev(const char *pf, char *out, size_t len);
+int sriov_vf_set_net(const char *pf, const struct vf_net *s, char *err, size_t errlen);
+
+/* ---- the declarative device file and `iovm apply` ---- */
+#define DEVCONF_MAX 64
+enum devconf_kind { DEVCONF_PF, DEVCONF_VF, DEVCONF_DEVICE };
+struct devconf_entry {
+	enum devconf_kind kind;
+	char bdf[16];          /* the function, or the PF of a VF */
+	int vf_index;          /* VF sections */
+	int vfs;               /* PF sections: -1 when not given */
+	char driver[32];       /* "" when not given */
+	bool has_mac;
+	uint8_t mac[6];
+	int vlan, max_rate;    /* -1 when not given */
+	int spoofchk, trust;   /* -1 when not given */
+	int lineno;
+};
+struct devconf {
+	struct devconf_entry e[DEVCONF_MAX];
+	int n;
+};
+/* Pure: err gets "line L, column C: what is wrong and what to write". */
+int devconf_parse(const char *text, struct devconf *conf, char *err, size_t errlen);
+/* One VF setting (mac, vlan, spoofchk, trust, max-rate) from the command
+ * line, checked as in the file. */
+int devconf_vf_option(struct devconf_entry *e, const char *key, const char *val,
+		      char *err, size_t errlen);
+/* Makes the host match conf: VF counts first, then drivers, then NIC VF
+ * settings; each change is printed to out. On a failure every change made
+ * so far is undone, newest first. dry_run prints the changes only.
+ * Returns the number of changes, or -errno with err set. */
+int devconf_apply(const struct devconf *conf, bool dry_run, FILE *out, char *err, size_t errlen);
 
 #endif

@@ -18,6 +18,8 @@ static const char sriov_usage[] =
 "usage: iovm sriov enable PF --vfs N   create N VFs (NVMe: and provision them)\n"
 "       iovm sriov disable PF          remove the PF's VFs\n"
 "       iovm sriov show PF             the PF, its VFs and NVMe secondary controllers\n"
+"       iovm sriov set VF [--mac M] [--vlan V] [--spoofchk on|off] [--trust on|off]\n"
+"                         [--max-rate MBPS]   NIC VF settings, through the PF (rtnetlink)\n"
 "PF is a PCI address as lspci -D prints it, e.g. 0000:00:03.0.\n";
 
 static int fail(const char *msg, int code)
@@ -105,6 +107,31 @@ static int show(const char *pf)
 	return 0;
 }
 
+/* iovm sriov set VF --key value ... */
+static int set_net(const char *vf, int argc, char **argv)
+{
+	struct devconf_entry e = { .vlan = -1, .spoofchk = -1, .trust = -1, .max_rate = -1 };
+	struct vf_net s;
+	struct pci_fn f;
+	char err[512];
+
+	if (pci_fn_read(vf, &f) || !f.pf[0] || f.vf_index < 0)
+		return fail("not a VF (see iovm devices)", EXIT_USAGE);
+	if (argc == 0 || argc % 2)
+		return fail("set needs --key value pairs, e.g. --mac 52:54:00:12:34:56 --vlan 10", EXIT_USAGE);
+	for (int i = 0; i < argc; i += 2)
+		if (strncmp(argv[i], "--", 2) ||
+		    devconf_vf_option(&e, argv[i] + 2, argv[i + 1], err, sizeof(err)))
+			return fail(strncmp(argv[i], "--", 2) ? "options start with --" : err, EXIT_USAGE);
+	s = (struct vf_net){ .vf = f.vf_index, .has_mac = e.has_mac, .vlan = e.vlan,
+			     .spoofchk = e.spoofchk, .trust = e.trust, .max_rate = e.max_rate };
+	memcpy(s.mac, e.mac, 6);
+	if (sriov_vf_set_net(f.pf, &s, err, sizeof(err)))
+		return fail(err, EXIT_USAGE);
+	printf("%s: VF %d of %s updated\n", vf, f.vf_index, f.pf);
+	return 0;
+}
+
 int cmd_sriov(int argc, char **argv)
 {
 	long n;
@@ -127,6 +154,8 @@ int cmd_sriov(int argc, char **argv)
 		return set_vfs(argv[2], 0);
 	if (!strcmp(argv[1], "show") && argc == 3)
 		return show(argv[2]);
+	if (!strcmp(argv[1], "set"))
+		return set_net(argv[2], argc - 3, argv + 3);
 	fputs(sriov_usage, stderr);
 	return EXIT_USAGE;
 }

@@ -22,6 +22,7 @@ static const struct subcommand subcommands[] = {
 	{ "bind", cmd_bind, "bind a function (or its IOMMU group) to vfio-pci or another driver" },
 	{ "unbind", cmd_bind, "release a function from its driver" },
 	{ "restore", cmd_bind, "give a function back to the driver it had before iovm" },
+	{ "apply", cmd_apply, "make VFs and bindings match /etc/iovm/devices.conf" },
 	{ "lab", cmd_lab, "boot the QEMU lab (VT-d, SR-IOV, nested KVM) and run scenarios in it" },
 };
 

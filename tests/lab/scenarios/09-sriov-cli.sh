@@ -4,7 +4,7 @@
 # with provisioned secondary controllers, a VF given to a guest (the
 # passthrough acceptance on a VF), bind/restore round trips, bad input.
 . /lab/lib.sh
-plan 12
+plan 17
 
 PF=$(pci_find 1b36:0010) || bail "no NVMe controller in the lab"
 NIC=$(pci_find 8086:10d3) || bail "no e1000e in the lab"
@@ -59,3 +59,36 @@ check "bind then restore round-trips the NVMe PF (nvme -> vfio-pci -> nvme)" sh 
      iovm restore $PF >/dev/null &&
      [ \$(basename \$(readlink /sys/bus/pci/devices/$PF/driver)) = nvme ]"
 check "sriov disable removed the VFs" sh -c "[ ! -e /sys/bus/pci/devices/$PF/virtfn0 ]"
+
+# iovm apply: converge, then nothing to do; a failure undoes what it did.
+cat >/tmp/devices.conf <<CONF
+# the lab's devices
+[pf $PF]
+vfs = 2
+[vf $PF 1]
+driver = vfio-pci
+[device $NIC]
+driver = vfio-pci
+CONF
+OUT=$(iovm apply /tmp/devices.conf 2>&1)
+check "apply makes 2 VFs and binds VF 1 and the NIC to vfio-pci" sh -c \
+    "echo '$OUT' | grep -q 'iovm apply: 3 changes' &&
+     [ \$(basename \$(readlink /sys/bus/pci/devices/$NIC/driver)) = vfio-pci ]"
+[ $? -eq 0 ] || diag "$OUT"
+OUT=$(iovm apply /tmp/devices.conf 2>&1)
+check "apply run twice changes nothing the second time" sh -c "echo '$OUT' | grep -q 'iovm apply: 0 changes'"
+VF1=$(basename $(readlink /sys/bus/pci/devices/$PF/virtfn1))
+expect2 "sriov set on an NVMe VF: NIC settings need a network interface" \
+    "has no network interface" iovm sriov set $VF1 --mac 52:54:00:12:34:56
+iovm restore $VF1 >/dev/null; iovm restore $NIC >/dev/null; iovm sriov disable $PF >/dev/null
+
+cat >/tmp/bad.conf <<CONF
+[pf $PF]
+vfs = 1
+[device $NIC]
+driver = no-such-driver
+CONF
+expect2 "apply with a failing step exits 2 and says it undid the rest" "earlier changes were undone" \
+    iovm apply /tmp/bad.conf
+check "... the VFs it made are gone again and the NIC is unbound" sh -c \
+    "[ \$(cat /sys/bus/pci/devices/$PF/sriov_numvfs) -eq 0 ] && [ ! -e /sys/bus/pci/devices/$NIC/driver ]"
