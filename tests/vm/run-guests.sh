@@ -5,7 +5,9 @@
 set -u
 iovm=$1
 guests=$2
-linux=${3:-}
+# IOVM_TEST_GUEST_DIR lets a second build (ASan) use the guest image
+# that `make` built for the first.
+linux=${IOVM_TEST_GUEST_DIR:-${3:-}}
 n=0
 fails=0
 
