@@ -7,7 +7,6 @@
  * Identify data is parsed by the pure functions here (NVMe 2.0, 5.17.2.14
  * Primary Controller Capabilities, 5.17.2.15 Secondary Controller List).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -84,21 +83,11 @@ uint32_t nvme_virt_mgmt_cdw10(enum nvme_vm_action act, enum nvme_vm_rtype rt, ui
 
 int nvme_pf_chardev(const char *pf, char *out, size_t len)
 {
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dir;
-	int ret = -ENOENT;
+	char name[64];
+	int ret = sysfs_pci_first_entry(pf, "nvme", "nvme", name, sizeof(name));
 
-	sysfs_pci_path(path, sizeof(path), pf, "nvme");
-	if (!(dir = opendir(path)))
-		return -ENOENT;
-	while ((d = readdir(dir)))
-		if (!strncmp(d->d_name, "nvme", 4)) {
-			snprintf(out, len, "/dev/%s", d->d_name);
-			ret = 0;
-			break;
-		}
-	closedir(dir);
+	if (!ret)
+		snprintf(out, len, "/dev/%s", name);
 	return ret;
 }
 

@@ -28,6 +28,10 @@ int sysfs_write(const char *rel, const char *val);
 /* Basename of the symlink bdf/attr (driver, iommu_group, physfn); "" when
  * the link does not exist. */
 int sysfs_pci_link(const char *bdf, const char *attr, char *out, size_t len);
+/* First entry of bdf/sub starting with prefix ("" for any): the netdev
+ * under net/, the controller under nvme/. */
+int sysfs_pci_first_entry(const char *bdf, const char *sub, const char *prefix,
+			  char *out, size_t len);
 /* sriov_totalvfs and sriov_numvfs of a PF; -ENOENT when not a PF. */
 int sriov_read_vfs(const char *bdf, int *total, int *enabled);
 

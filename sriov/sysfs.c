@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* sysfs access, rooted at $IOVM_SYSFS_ROOT when set. */
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -144,5 +145,26 @@ int sriov_read_vfs(const char *bdf, int *total, int *enabled)
 		*total = t;
 		*enabled = e;
 	}
+	return ret;
+}
+
+int sysfs_pci_first_entry(const char *bdf, const char *sub, const char *prefix,
+			  char *out, size_t len)
+{
+	char path[PATH_MAX];
+	struct dirent *d;
+	DIR *dir;
+	int ret = -ENOENT;
+
+	sysfs_pci_path(path, sizeof(path), bdf, sub);
+	if (!(dir = opendir(path)))
+		return -ENOENT;
+	while ((d = readdir(dir)))
+		if (d->d_name[0] != '.' && !strncmp(d->d_name, prefix, strlen(prefix))) {
+			snprintf(out, len, "%s", d->d_name);
+			ret = 0;
+			break;
+		}
+	closedir(dir);
 	return ret;
 }

@@ -5,7 +5,6 @@
  * refusal (errno and extended-ack text) is reported verbatim.
  */
 #include <errno.h>
-#include <dirent.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -44,22 +43,7 @@ static void attr_end(struct nlreq *r, struct rtattr *nest)
 /* The PF's network interface name, from sysfs. */
 int sriov_pf_netdev(const char *pf, char *out, size_t len)
 {
-	char path[PATH_MAX];
-	struct dirent *d;
-	DIR *dir;
-	int ret = -ENOENT;
-
-	sysfs_pci_path(path, sizeof(path), pf, "net");
-	if (!(dir = opendir(path)))
-		return -ENOENT;
-	while ((d = readdir(dir)))
-		if (d->d_name[0] != '.') {
-			snprintf(out, len, "%s", d->d_name);
-			ret = 0;
-			break;
-		}
-	closedir(dir);
-	return ret;
+	return sysfs_pci_first_entry(pf, "net", "", out, len);
 }
 
 static void build_vf_attrs(struct nlreq *r, const struct vf_net *s)

@@ -247,26 +247,42 @@ static bool in_range(uint64_t off, unsigned len, uint64_t start, uint64_t size)
 	return off >= start && off + len <= start + size;
 }
 
+enum trap_target { TO_DEVICE, TO_MSIX_TABLE, TO_MSIX_PBA };
+
+/* Where an access at BAR offset off goes: the emulated MSI-X table or PBA,
+ * or the device itself. */
+static enum trap_target trap_target(const struct vfio_bar *b, uint64_t off, unsigned len)
+{
+	const struct vfio_msix *m = &b->dev->msix;
+
+	if (m->cap && m->table_bar == b->index &&
+	    in_range(off, len, m->table_off, m->st.nvec * MSIX_ENTRY_SIZE))
+		return TO_MSIX_TABLE;
+	if (m->cap && m->pba_bar == b->index &&
+	    in_range(off, len, m->pba_off, (m->st.nvec + 63) / 64 * 8))
+		return TO_MSIX_PBA;
+	return TO_DEVICE;
+}
+
 static void bar_read(void *opaque, uint64_t off, void *data, unsigned len)
 {
 	struct vfio_trap *t = opaque;
 	struct vfio_bar *b = t->bar;
 	struct vfio_dev *d = b->dev;
-	struct vfio_msix *m = &d->msix;
 
 	off += t->off;
-	if (m->cap && m->table_bar == b->index &&
-	    in_range(off, len, m->table_off, m->st.nvec * MSIX_ENTRY_SIZE)) {
-		vfio_msix_table_access(d, off - m->table_off, data, len, false);
-		return;
+	switch (trap_target(b, off, len)) {
+	case TO_MSIX_TABLE:
+		vfio_msix_table_access(d, off - d->msix.table_off, data, len, false);
+		break;
+	case TO_MSIX_PBA:
+		vfio_msix_pba_read(d, off - d->msix.pba_off, data, len);
+		break;
+	case TO_DEVICE:
+		if (off + len > b->info.size ||
+		    pread(d->fd, data, len, b->info.offset + off) != (ssize_t)len)
+			memset(data, 0xff, len);
 	}
-	if (m->cap && m->pba_bar == b->index &&
-	    in_range(off, len, m->pba_off, (m->st.nvec + 63) / 64 * 8)) {
-		vfio_msix_pba_read(d, off - m->pba_off, data, len);
-		return;
-	}
-	if (off + len > b->info.size || pread(d->fd, data, len, b->info.offset + off) != (ssize_t)len)
-		memset(data, 0xff, len);
 }
 
 static void bar_write(void *opaque, uint64_t off, const void *data, unsigned len)
@@ -274,21 +290,20 @@ static void bar_write(void *opaque, uint64_t off, const void *data, unsigned len
 	struct vfio_trap *t = opaque;
 	struct vfio_bar *b = t->bar;
 	struct vfio_dev *d = b->dev;
-	struct vfio_msix *m = &d->msix;
 
 	off += t->off;
-	if (m->cap && m->table_bar == b->index &&
-	    in_range(off, len, m->table_off, m->st.nvec * MSIX_ENTRY_SIZE)) {
-		vfio_msix_table_access(d, off - m->table_off, (void *)data, len, true);
-		return;
+	switch (trap_target(b, off, len)) {
+	case TO_MSIX_TABLE:
+		vfio_msix_table_access(d, off - d->msix.table_off, (void *)data, len, true);
+		break;
+	case TO_MSIX_PBA:
+		break; /* the PBA is read-only */
+	case TO_DEVICE:
+		if (off + len <= b->info.size &&
+		    pwrite(d->fd, data, len, b->info.offset + off) != (ssize_t)len)
+			vmm_log("%s: write to BAR%d+0x%llx failed", d->opts.bdf, b->index,
+				(unsigned long long)off);
 	}
-	if (m->cap && m->pba_bar == b->index &&
-	    in_range(off, len, m->pba_off, (m->st.nvec + 63) / 64 * 8))
-		return; /* the PBA is read-only */
-	if (off + len <= b->info.size &&
-	    pwrite(d->fd, data, len, b->info.offset + off) != (ssize_t)len)
-		vmm_log("%s: write to BAR%d+0x%llx failed", d->opts.bdf, b->index,
-			(unsigned long long)off);
 }
 
 /* ---- expansion ROM: read-only, trapped, present only while enabled ---- */

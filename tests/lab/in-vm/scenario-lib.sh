@@ -61,3 +61,11 @@ bail() {
     echo "Bail out! $*"
     exit 1
 }
+
+# run_iovm ARGS...: `iovm run ARGS` with a time limit of its own, so one
+# hang does not cost the other checks their time; sets OUT (stdout and
+# stderr) and ST (exit status).
+run_iovm() {
+    OUT=$(timeout 140 iovm run "$@" 2>&1)
+    ST=$?
+}

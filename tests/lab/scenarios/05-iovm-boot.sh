@@ -7,13 +7,6 @@ plan 3
 
 [ -x /opt/iovm/iovm ] || bail "no iovm in the lab: build it with images.sh lab --iovm PATH"
 
-# run_iovm ARGS...: `iovm run ARGS`, setting OUT and ST. Each run has its
-# own limit so that one hang does not cost the other checks their time.
-run_iovm() {
-    OUT=$(timeout 140 iovm run "$@" 2>&1)
-    ST=$?
-}
-
 # expect_status DESC STATUS
 expect_status() {
     if [ "$ST" -eq "$2" ]; then

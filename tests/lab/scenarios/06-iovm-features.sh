@@ -8,11 +8,6 @@ plan 8
 
 [ -x /opt/iovm/iovm ] || bail "no iovm in the lab"
 
-# run_iovm ARGS...: sets OUT (stdout+stderr) and ST.
-run_iovm() {
-    OUT=$(timeout 140 iovm run "$@" 2>&1)
-    ST=$?
-}
 
 # expect DESC STATUS PATTERN: exit status and a line matching PATTERN.
 expect() {
