@@ -35,8 +35,10 @@ void msix_free(struct msix_state *m)
 /* Accesses are dword or qword, naturally aligned, inside the table. */
 static bool table_access_ok(const struct msix_state *m, uint64_t off, unsigned len)
 {
+	uint64_t size = (uint64_t)m->nvec * MSIX_ENTRY_SIZE;
+
 	return (len == 4 || len == 8) && !(off & (len - 1)) &&
-	       off + len <= (uint64_t)m->nvec * MSIX_ENTRY_SIZE;
+	       off < size && len <= size - off;
 }
 
 void msix_table_read(const struct msix_state *m, uint64_t off, void *data, unsigned len)

@@ -196,12 +196,14 @@ static void vfio_cfg_write(struct pci_func *f, unsigned off, unsigned len, uint3
 	/* Emulated bytes follow the write mask; BAR and command changes
 	 * reach bar_update through the generic code. */
 	pci_func_cfg_write(f, off, len, v);
-	if (touches(off, len, PCI_COMMAND, 2))
+	if (touches(off, len, PCI_COMMAND, 2)) {
 		forward_command(d);
+		vfio_rom_update(d); /* the ROM decodes only with Memory Space on */
+	}
 	if (d->msix.cap && touches(off, len, d->msix.cap + 2, 2))
 		vfio_msix_control_write(d, f->cfg[d->msix.cap + 2] | f->cfg[d->msix.cap + 3] << 8);
-	if (d->msi.cap && off >= (unsigned)d->msi.cap + 2 &&
-	    off < (unsigned)d->msi.cap + msi_cap_len(f->cfg[d->msi.cap + 2] | f->cfg[d->msi.cap + 3] << 8))
+	if (d->msi.cap && touches(off, len, d->msi.cap + 2,
+				  msi_cap_len(f->cfg[d->msi.cap + 2] | f->cfg[d->msi.cap + 3] << 8) - 2))
 		vfio_msi_config_changed(d);
 }
 

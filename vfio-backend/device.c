@@ -43,7 +43,8 @@ int vfio_set_irqs(struct vfio_dev *d, unsigned index, unsigned count, const int 
 		   (count ? VFIO_IRQ_SET_DATA_EVENTFD : VFIO_IRQ_SET_DATA_NONE);
 	s->index = index;
 	s->count = count;
-	memcpy(s->data, fds, count * sizeof(int));
+	if (count)
+		memcpy(s->data, fds, count * sizeof(int));
 	if (ioctl(d->fd, VFIO_DEVICE_SET_IRQS, s) < 0) {
 		ret = -errno;
 		vmm_log("%s: VFIO_DEVICE_SET_IRQS index %u count %u: %s", d->opts.bdf,
@@ -311,7 +312,12 @@ int vfio_parse_device_opt(const char *s, struct vfio_dev_opts *o, char *err, siz
 	bool have_host = false;
 
 	memset(o, 0, sizeof(*o));
-	if (strlen(s) >= sizeof(buf) || strncmp(s, "vfio,", 5) != 0) {
+	if (strlen(s) >= sizeof(buf)) {
+		snprintf(err, errlen, "'%.32s...' is too long: at most %zu characters", s,
+			 sizeof(buf) - 1);
+		return -EINVAL;
+	}
+	if (strncmp(s, "vfio,", 5) != 0) {
 		snprintf(err, errlen, "'%s': only 'vfio,host=BDF[,rombar=off]' devices exist", s);
 		return -EINVAL;
 	}

@@ -18,6 +18,18 @@
 #define MSIX_CTRL_FMASK   0x4000
 #define MSI_CTRL_ENABLE   0x0001
 
+/* A device whose MSI-X table or PBA lies outside its BAR is refused with
+ * a clear message rather than failing later when the BAR is mapped. */
+static bool msix_part_fits(struct vfio_dev *d, int bar, uint64_t off, uint64_t len,
+			   const char *what)
+{
+	if (bar < PCI_NBARS && d->func.bar[bar].size && off + len <= d->func.bar[bar].size)
+		return true;
+	vmm_log("%s: MSI-X %s (BAR%d+0x%llx) lies outside its BAR", d->opts.bdf, what, bar,
+		(unsigned long long)off);
+	return false;
+}
+
 int vfio_msix_init(struct vfio_dev *d)
 {
 	struct vfio_msix *m = &d->msix;
@@ -38,12 +50,9 @@ int vfio_msix_init(struct vfio_dev *d)
 	ret = msix_init(&m->st, (ctrl & 0x7ff) + 1);
 	if (ret)
 		return ret;
-	if (m->table_bar >= PCI_NBARS || !d->func.bar[m->table_bar].size ||
-	    m->table_off + m->st.nvec * MSIX_ENTRY_SIZE > d->func.bar[m->table_bar].size) {
-		vmm_log("%s: MSI-X table (BAR%d+0x%llx) lies outside its BAR", d->opts.bdf,
-			m->table_bar, (unsigned long long)m->table_off);
+	if (!msix_part_fits(d, m->table_bar, m->table_off, m->st.nvec * MSIX_ENTRY_SIZE, "table") ||
+	    !msix_part_fits(d, m->pba_bar, m->pba_off, (m->st.nvec + 63) / 64 * 8, "PBA"))
 		return -EINVAL;
-	}
 	m->vec = calloc(m->st.nvec, sizeof(*m->vec));
 	if (!m->vec)
 		return -ENOMEM;
