@@ -21,6 +21,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_sriov(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_apply(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
 
 /* Directory holding this executable (for the default guest image). */
 int self_dir(char *buf, size_t len);

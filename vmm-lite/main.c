@@ -23,6 +23,7 @@ static const struct subcommand subcommands[] = {
 	{ "unbind", cmd_bind, "release a function from its driver" },
 	{ "restore", cmd_bind, "give a function back to the driver it had before iovm" },
 	{ "apply", cmd_apply, "make VFs and bindings match /etc/iovm/devices.conf" },
+	{ "doctor", cmd_doctor, "check every layer passthrough needs and say how to fix each" },
 	{ "lab", cmd_lab, "boot the QEMU lab (VT-d, SR-IOV, nested KVM) and run scenarios in it" },
 };
 

@@ -364,3 +364,121 @@ Test(acpi, checksum_helper)
 	cr_assert(eq(u8, acpi_checksum(t, 3), 0xfa));
 	cr_assert(eq(u8, acpi_checksum(t, 0), 0));
 }
+
+/* ---- _PRT: PCI INTx routing inside PCI0 ---- */
+
+static const uint8_t *dsdt(uint32_t *len)
+{
+	const uint8_t *d = table(rd64(xsdt_entry(0, "FACP") + 140), "DSDT");
+
+	*len = rd32(d + 4);
+	return d;
+}
+
+/* Package(4) { 0xSSSSFFFF, pin, Zero, gsi } as the DSDT encodes it:
+ * DWordConst address, ByteConst pin, ZeroOp source, ByteConst GSI. */
+static void prt_entry(uint8_t *e, unsigned slot, unsigned pin, unsigned gsi)
+{
+	const uint8_t enc[] = { 0x0c, 0xff, 0xff, slot, 0x00, 0x0a, pin, 0x00, 0x0a, gsi };
+
+	memcpy(e, enc, sizeof(enc));
+}
+
+Test(acpi, prt_is_inside_pci0)
+{
+	const uint8_t *d, *dev, *prt;
+	uint32_t dlen, plen;
+	unsigned n;
+
+	build(1, 0xff);
+	d = dsdt(&dlen);
+	prt = find(d, dlen, "\x08_PRT\x12", 6);
+	cr_assert_not_null(prt, "no Name(_PRT, Package) in the DSDT");
+	dev = find(d, dlen, "\x5b\x82", 2);
+	cr_assert_not_null(dev);
+	plen = pkglen(dev + 2, &n);
+	cr_assert(eq(int, memcmp(dev + 2 + n, "PCI0", 4), 0));
+	cr_assert(gt(ptr, (void *)prt, (void *)dev), "_PRT before Device(PCI0)");
+	cr_assert(lt(ptr, (void *)prt, (void *)(dev + 2 + plen)), "_PRT outside PCI0");
+	/* The package ends inside PCI0 too. */
+	plen = pkglen(prt + 6, &n);
+	cr_assert(le(ptr, (void *)(prt + 6 + plen), (void *)(dev + 2 + pkglen(dev + 2, &n))));
+}
+
+Test(acpi, prt_routes_every_slot_and_pin)
+{
+	const uint8_t *d, *prt, *p, *end;
+	uint32_t dlen, plen;
+	unsigned n, count = 0;
+	bool seen[32][4] = { { false } };
+
+	build(2, 0xff);
+	d = dsdt(&dlen);
+	prt = find(d, dlen, "\x08_PRT\x12", 6);
+	cr_assert_not_null(prt);
+	plen = pkglen(prt + 6, &n);
+	p = prt + 6 + n;
+	end = prt + 6 + plen;
+	cr_assert(eq(u8, p[0], 31 * 4), "NumElements");
+	for (p++; p < end; count++) {
+		unsigned en, elen = pkglen(p + 1, &en);
+		const uint8_t *e = p + 1 + en;
+		unsigned slot = e[4], pin = e[7];
+		uint8_t want[10];
+
+		cr_assert(eq(u8, p[0], 0x12), "entry %u is not a package", count);
+		cr_assert(eq(u8, e[0], 4), "entry %u has %u elements", count, e[0]);
+		cr_assert(eq(u32, elen, en + 1 + 10), "entry %u length", count);
+		cr_assert(ge(uint, slot, 1), "slot 0 is the host bridge");
+		cr_assert(lt(uint, slot, 32));
+		cr_assert(lt(uint, pin, 4));
+		cr_assert_not(seen[slot][pin], "slot %u pin %u twice", slot, pin);
+		seen[slot][pin] = true;
+		prt_entry(want, slot, pin, pci_intx_gsi(slot, pin));
+		cr_assert(eq(int, memcmp(e + 1, want, sizeof(want)), 0),
+			  "slot %u pin %u: wrong encoding or GSI %u", slot, pin, e[10]);
+		p += 1 + elen;
+	}
+	cr_assert(eq(ptr, (void *)p, (void *)end), "entries overrun the package");
+	cr_assert(eq(uint, count, 31 * 4));
+}
+
+Test(acpi, prt_sample_entries)
+{
+	static const unsigned pairs[][3] = {
+		/* slot, pin, GSI = 16 + (slot + pin) % 8 */
+		{ 1, 0, 17 }, { 1, 3, 20 }, { 3, 0, 19 }, { 4, 3, 23 },
+		{ 5, 3, 16 }, { 8, 0, 16 }, { 12, 2, 22 }, { 31, 3, 18 },
+	};
+	const uint8_t *d;
+	uint32_t dlen;
+
+	build(1, 0xff);
+	d = dsdt(&dlen);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		uint8_t e[10];
+
+		cr_assert(eq(uint, pci_intx_gsi(pairs[i][0], pairs[i][1]), pairs[i][2]));
+		prt_entry(e, pairs[i][0], pairs[i][1], pairs[i][2]);
+		cr_assert_not_null(find(d, dlen, e, sizeof(e)), "slot %u pin %u -> GSI %u missing",
+				   pairs[i][0], pairs[i][1], pairs[i][2]);
+	}
+	/* The swizzle spreads the four pins of a slot over four GSIs. */
+	for (unsigned slot = 1; slot < 32; slot++)
+		for (unsigned a = 0; a < 4; a++)
+			for (unsigned b = 0; b < a; b++)
+				cr_assert(ne(uint, pci_intx_gsi(slot, a), pci_intx_gsi(slot, b)));
+}
+
+Test(acpi, dsdt_checksum_with_prt)
+{
+	const uint8_t *d;
+	uint32_t dlen;
+
+	build(4, 0xff);
+	d = dsdt(&dlen);
+	cr_assert(eq(u8, sum(d, dlen), 0));
+	cr_assert(eq(u8, acpi_checksum(d, dlen), 0));
+	/* Large enough to hold 124 routing entries. */
+	cr_assert(gt(u32, dlen, 31 * 4 * 14));
+}
