@@ -9,14 +9,20 @@ usage() {
     cat <<EOF
 usage: ${0##*/} [--build-dir DIR] kernel
        ${0##*/} [--build-dir DIR] guest
-       ${0##*/} [--build-dir DIR] lab [--iovm PATH|none]
+       ${0##*/} [--build-dir DIR] guest-nic
+       ${0##*/} [--build-dir DIR] lab [--iovm PATH|none] [--with-qemu]
 
   kernel  fetch Debian's $KERNEL_METAPACKAGE kernel package (apt-get
           download) and unpack it into BUILD/lab/kernel/ (once)
   guest   iovm's default guest: BUILD/guest/bzImage and initrd.img
+  guest-nic  the same on Debian's generic kernel with e1000e, for guests
+          given the lab's NIC: BUILD/guest-nic/ (the lab image has it)
   lab     the lab initramfs BUILD/lab/initrd.img, with the iovm binary PATH
           at /opt/iovm/iovm ('none' leaves it out; by default the PATH of
-          the previous build is used again)
+          the previous build is used again); --with-qemu builds
+          BUILD/lab/initrd-bench.img instead: the same plus QEMU
+          (qemu-system-x86_64, its libraries, the firmware for direct
+          kernel boot) for bench/boot.sh
 
 BUILD (default: build/) is relative to the repository root. Every step
 builds what it needs first and does nothing when its output is up to date.
@@ -42,12 +48,9 @@ kernel_package() {
     echo "$pkg"
 }
 
-build_kernel() {
-    local pkg tmp deb vmlinuz
-    if [[ -f $KERNEL_DIR/.package && -e $KERNEL_DIR/vmlinuz ]]; then
-        return 0
-    fi
-    pkg=$(kernel_package)
+# unpack_kernel_package PKG DIR: apt-get download PKG, unpack it into DIR.
+unpack_kernel_package() {
+    local pkg=$1 dir=$2 tmp deb vmlinuz
     note "fetching kernel package $pkg"
     mkdir -p "$LAB_BUILD"
     tmp=$(mktemp -d "$LAB_BUILD/kernel.tmp.XXXXXX")
@@ -62,10 +65,27 @@ build_kernel() {
     [[ -f ${vmlinuz[0]} ]] || die "$pkg holds no boot/vmlinuz-*"
     ln -s "boot/${vmlinuz[0]##*/}" "$tmp/root/vmlinuz"
     echo "$pkg" >"$tmp/root/.package"
-    rm -rf "$KERNEL_DIR"
-    mv "$tmp/root" "$KERNEL_DIR"
+    rm -rf "$dir"
+    mv "$tmp/root" "$dir"
     rm -rf "$tmp"
+}
+
+build_kernel() {
+    if [[ -f $KERNEL_DIR/.package && -e $KERNEL_DIR/vmlinuz ]]; then
+        return 0
+    fi
+    unpack_kernel_package "$(kernel_package)" "$KERNEL_DIR"
     note "kernel $(kernel_release) unpacked in $KERNEL_DIR"
+}
+
+# The generic flavour of the same kernel release: it has the NIC drivers
+# (e1000e) the cloud flavour leaves out, for guests given the lab's NIC.
+build_generic_kernel() {
+    local release
+    build_kernel
+    [[ -f $GENERIC_KERNEL_DIR/.package && -e $GENERIC_KERNEL_DIR/vmlinuz ]] && return 0
+    release=$(kernel_release)
+    unpack_kernel_package "linux-image-${release%-cloud-amd64}-amd64" "$GENERIC_KERNEL_DIR"
 }
 
 # ----------------------------------------------------------------- guest --
@@ -80,28 +100,42 @@ build_outb() {
         -O2 -s -Wall -Wextra -o "$OUTB" "$src"
 }
 
-build_guest() {
-    local root hash stamp=$GUEST_DIR/.inputs
-    build_kernel
+# build_guest_image KERNEL OUT MODULE...: a busybox guest (bzImage and
+# initrd.img in OUT) booting KERNEL's kernel with MODULE... loaded.
+build_guest_image() {
+    local KERNEL_DIR=$1 out=$2 root hash stamp=$2/.inputs
+    shift 2
     build_outb
     hash=$(inputs_hash "$KERNEL_DIR/vmlinuz" /bin/busybox "$OUTB" \
         "$IN_VM_SRC"/guest-init.sh "$IN_VM_SRC"/common.sh "$LAB_SRC"/lib.sh "$SELF"
-        )-$(echo "${GUEST_MODULES[*]}" | sha256sum | cut -c1-16)
-    if up_to_date "$stamp" "$hash" && [[ -f $GUEST_DIR/initrd.img ]]; then
+        )-$(echo "$*" | sha256sum | cut -c1-16)
+    if up_to_date "$stamp" "$hash" && [[ -f $out/initrd.img ]]; then
         return 0
     fi
-    mkdir -p "$GUEST_DIR"
-    root=$(mktemp -d "$GUEST_DIR/rootfs.XXXXXX")
+    mkdir -p "$out"
+    root=$(mktemp -d "$out/rootfs.XXXXXX")
     rootfs_init "$root"
     install -m 755 "$IN_VM_SRC/guest-init.sh" "$root/init"
     install -D -m 644 "$IN_VM_SRC/common.sh" "$root/lib/iovm/common.sh"
     install -m 755 "$OUTB" "$root/bin/iovm-outb"
-    [[ ${#GUEST_MODULES[@]} -eq 0 ]] || rootfs_add_modules "$root" "${GUEST_MODULES[@]}"
-    pack_cpio "$root" "$GUEST_DIR/initrd.img" gzip
+    [[ $# -eq 0 ]] || rootfs_add_modules "$root" "$@"
+    pack_cpio "$root" "$out/initrd.img" gzip
     rm -rf "$root"
-    cp "$KERNEL_DIR/vmlinuz" "$GUEST_DIR/bzImage"
+    cp "$KERNEL_DIR/vmlinuz" "$out/bzImage"
     echo "$hash" >"$stamp"
-    note "guest image: $GUEST_DIR/bzImage, $GUEST_DIR/initrd.img ($(du -k "$GUEST_DIR/initrd.img" | cut -f1) KiB)"
+    note "guest image: $out/bzImage, $out/initrd.img ($(du -k "$out/initrd.img" | cut -f1) KiB)"
+}
+
+build_guest() {
+    build_kernel
+    build_guest_image "$KERNEL_DIR" "$GUEST_DIR" "${GUEST_MODULES[@]}"
+}
+
+# The NIC guest: the generic kernel with e1000e, for passthrough of the
+# lab's e1000e (the cloud kernel has no driver for it).
+build_guest_nic() {
+    build_generic_kernel
+    build_guest_image "$GENERIC_KERNEL_DIR" "$GUEST_NIC_DIR" e1000e
 }
 
 # ------------------------------------------------------------------- lab --
@@ -130,15 +164,79 @@ lab_iovm() {
 
 # test_guests: the test guest ELFs of this build dir, if built.
 test_guests() {
-    find "$BUILD_DIR/tests/guests" -maxdepth 1 -name '*.elf' 2>/dev/null | LC_ALL=C sort
+    { find "$BUILD_DIR/tests/guests" -maxdepth 1 -name '*.elf' 2>/dev/null || true; } | LC_ALL=C sort
 }
 
+# bench_tools: the bench programs of this build dir (bench/), if built.
+bench_tools() {
+    { find "$BUILD_DIR/bench" -maxdepth 1 -type f -perm -u+x 2>/dev/null || true; } | LC_ALL=C sort
+}
+
+# The bench scripts that run inside the lab.
+BENCH_IN_LAB=$BENCH_SRC/in-lab
+
+# QEMU for the lab image --with-qemu, and the firmware it needs to boot a
+# kernel directly on pc, q35 and microvm (SeaBIOS, qboot, option ROMs).
+QEMU_BIN=/usr/bin/qemu-system-x86_64
+QEMU_FIRMWARE=(bios-256k.bin bios-microvm.bin linuxboot_dma.bin linuxboot.bin
+               kvmvapic.bin pvh.bin)
+
+# qemu_firmware: the paths of QEMU_FIRMWARE, each taken from the first of
+# QEMU's data directories ('qemu -L help') that holds it.
+qemu_firmware() {
+    local name dir found
+    local -a dirs
+    [[ -x $QEMU_BIN ]] || die "no $QEMU_BIN for the lab image --with-qemu: install qemu-system-x86"
+    mapfile -t dirs < <("$QEMU_BIN" -L help)
+    for name in "${QEMU_FIRMWARE[@]}"; do
+        found=''
+        for dir in "${dirs[@]}"; do
+            [[ -z $found && -f $dir/$name ]] && found=$dir/$name
+        done
+        [[ -n $found ]] || die "QEMU firmware '$name' not found in: ${dirs[*]}"
+        echo "$found"
+    done
+}
+
+# qemu_inputs: every host file the QEMU in the lab image is made of.
+qemu_inputs() {
+    echo "$QEMU_BIN"
+    program_libs "$QEMU_BIN"
+    qemu_firmware
+}
+
+# rootfs_add_qemu ROOT: QEMU at the host's path with its libraries, and its
+# firmware in /usr/share/qemu/, the first data directory it searches.
+rootfs_add_qemu() {
+    local root=$1 fw
+    rootfs_add_program "$root" "$QEMU_BIN" "$QEMU_BIN"
+    mkdir -p "$root/usr/share/qemu"
+    for fw in $(qemu_firmware); do
+        cp -L "$fw" "$root/usr/share/qemu/${fw##*/}"
+    done
+}
+
+# rootfs_add_bench ROOT: the bench programs and in-lab scripts in /lab/bench/.
+rootfs_add_bench() {
+    local root=$1
+    mkdir -p "$root/lab/bench"
+    bench_tools | xargs -r install -m 755 -t "$root/lab/bench/"
+    [[ ! -d $BENCH_IN_LAB ]] || install -m 755 "$BENCH_IN_LAB"/* "$root/lab/bench/"
+}
+
+# build_lab IOVM WITH_QEMU: the lab image (WITH_QEMU yes: the bench image).
 build_lab() {
-    local iovm root hash inputs stamp=$LAB_BUILD/.inputs
+    local iovm with_qemu=$2 root hash inputs out=$LAB_INITRD stamp=$LAB_BUILD/.inputs
     iovm=$(lab_iovm "$1")
+    if [[ $with_qemu == yes ]]; then
+        out=$LAB_BENCH_INITRD
+        stamp=$LAB_BUILD/.inputs-bench
+    fi
     build_guest
+    build_guest_nic
     inputs=(/bin/busybox "$LAB_SRC"/lib.sh "$SELF" "$IN_VM_SRC"/* "$SCENARIO_SRC"/*.sh
-            "$GUEST_DIR"/bzImage "$GUEST_DIR"/initrd.img "$(kernel_modules_dir)"/modules.order)
+            "$GUEST_DIR"/bzImage "$GUEST_DIR"/initrd.img "$(kernel_modules_dir)"/modules.order
+            "$GUEST_NIC_DIR"/bzImage "$GUEST_NIC_DIR"/initrd.img)
     if [[ $iovm != none ]]; then
         mapfile -t -O ${#inputs[@]} inputs < <(echo "$iovm"; program_libs "$iovm")
     fi
@@ -147,8 +245,12 @@ build_lab() {
     fi
     # The tiny multiboot test guests meson builds (tests/guests/).
     mapfile -t -O ${#inputs[@]} inputs < <(test_guests)
+    mapfile -t -O ${#inputs[@]} inputs < <(bench_tools; find "$BENCH_IN_LAB" -type f 2>/dev/null | LC_ALL=C sort)
+    if [[ $with_qemu == yes ]]; then
+        mapfile -t -O ${#inputs[@]} inputs < <(qemu_inputs)
+    fi
     hash=$(inputs_hash "${inputs[@]}")-$iovm
-    if up_to_date "$stamp" "$hash" && [[ -f $LAB_INITRD ]]; then
+    if up_to_date "$stamp" "$hash" && [[ -f $out ]]; then
         return 0
     fi
     root=$(mktemp -d "$LAB_BUILD/rootfs.XXXXXX")
@@ -159,38 +261,45 @@ build_lab() {
     [[ $iovm == none ]] || rootfs_add_program "$root" "$iovm" /opt/iovm/iovm
     install -D -m 644 "$GUEST_DIR/bzImage" "$root/opt/iovm/guest/bzImage"
     install -D -m 644 "$GUEST_DIR/initrd.img" "$root/opt/iovm/guest/initrd.img"
+    install -D -m 644 "$GUEST_NIC_DIR/bzImage" "$root/opt/iovm/guest-nic/bzImage"
+    install -D -m 644 "$GUEST_NIC_DIR/initrd.img" "$root/opt/iovm/guest-nic/initrd.img"
     install -D -m 644 "$IN_VM_SRC/scenario-lib.sh" "$root/lab/lib.sh"
     mkdir -p "$root/lab/scenarios"
     install -m 755 "$SCENARIO_SRC"/*.sh "$root/lab/scenarios/"
     [[ ! -d $LAB_FILES ]] || cp -r "$LAB_FILES/." "$root/lab/"
     mkdir -p "$root/lab/guests"
     test_guests | xargs -r install -m 644 -t "$root/lab/guests/"
+    rootfs_add_bench "$root"
+    [[ $with_qemu == no ]] || rootfs_add_qemu "$root"
     # Uncompressed: the TCG-emulated lab kernel would spend seconds in gunzip.
-    pack_cpio "$root" "$LAB_INITRD"
+    pack_cpio "$root" "$out"
     rm -rf "$root"
     echo "$hash" >"$stamp"
-    note "lab image: $LAB_INITRD ($(du -k "$LAB_INITRD" | cut -f1) KiB, iovm: $iovm)"
+    note "lab image: $out ($(du -k "$out" | cut -f1) KiB, iovm: $iovm)"
 }
 
 # ------------------------------------------------------------------ main --
 
 main() {
-    local target='' iovm=''
+    local target='' iovm='' with_qemu=no
     while [[ $# -gt 0 ]]; do
         case $1 in
             -h|--help) usage; exit 0 ;;
             --build-dir) need_arg "$1" $#; set_build_dir "$2"; shift ;;
             --iovm) need_arg "$1" $#; iovm=$2; shift ;;
-            kernel|guest|lab) [[ -z $target ]] || die "one target at a time"; target=$1 ;;
+            --with-qemu) with_qemu=yes ;;
+            kernel|guest|guest-nic|lab) [[ -z $target ]] || die "one target at a time"; target=$1 ;;
             *) die "unknown argument '$1' (see --help)" ;;
         esac
         shift
     done
     [[ -z $iovm || $target == lab ]] || die "--iovm applies to the lab target only"
+    [[ $with_qemu == no || $target == lab ]] || die "--with-qemu applies to the lab target only"
     case $target in
         kernel) build_kernel ;;
         guest) build_guest ;;
-        lab) build_lab "$iovm" ;;
+        guest-nic) build_guest_nic ;;
+        lab) build_lab "$iovm" "$with_qemu" ;;
         *) usage >&2; exit 2 ;;
     esac
 }

@@ -19,6 +19,8 @@ options:
   --build-dir DIR   build directory (default: build/, relative to the repo root)
   --iovm PATH       iovm binary to put in the lab (default: the previous one;
                     'none' for a lab without iovm)
+  --with-qemu       boot the bigger lab image that also holds QEMU
+                    (images.sh lab --with-qemu; bench/boot.sh uses it)
   --log FILE        console log (default: BUILD/lab/logs/lab-<timestamp>.log)
   --timeout S       host wall-clock limit per lab boot (default: the sum of the
                     scenarios' timeouts + $BOOT_ALLOWANCE s; --run: $RUN_TIMEOUT s)
@@ -382,7 +384,7 @@ cleanup() {
 }
 
 main() {
-    local mode=scenarios cmd='' iovm='' log='' hw
+    local mode=scenarios cmd='' iovm='' log='' with_qemu='' hw
     local -a names=() image_args=() hw_opt=()
     TIMEOUT=
     while [[ $# -gt 0 ]]; do
@@ -390,6 +392,7 @@ main() {
             -h|--help) usage; exit 0 ;;
             --build-dir) need_arg "$1" $#; set_build_dir "$2"; image_args+=(--build-dir "$2"); shift ;;
             --iovm) need_arg "$1" $#; iovm=$2; shift ;;
+            --with-qemu) with_qemu=yes ;;
             --log) need_arg "$1" $#; log=$2; shift ;;
             --timeout) need_arg "$1" $#; TIMEOUT=$2; shift
                 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a number of seconds" ;;
@@ -410,7 +413,8 @@ main() {
         echo "qemu-system-x86 is not installed: run 'make deps'" >&2
         exit 2
     fi
-    "$LAB_SRC/images.sh" "${image_args[@]}" lab ${iovm:+--iovm "$iovm"}
+    "$LAB_SRC/images.sh" "${image_args[@]}" lab ${iovm:+--iovm "$iovm"} ${with_qemu:+--with-qemu}
+    [[ -z $with_qemu ]] || LAB_INITRD=$LAB_BENCH_INITRD
 
     mkdir -p "$LAB_BUILD/logs"
     LOG=${log:-$LAB_BUILD/logs/lab-$(date +%Y%m%d-%H%M%S).log}

@@ -6,6 +6,7 @@ LAB_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$LAB_SRC/../.." && pwd)
 IN_VM_SRC=$LAB_SRC/in-vm
 SCENARIO_SRC=$LAB_SRC/scenarios
+BENCH_SRC=$REPO_ROOT/bench
 
 # The Debian metapackage whose kernel both the lab and the default guest run.
 KERNEL_METAPACKAGE=linux-image-cloud-amd64
@@ -23,7 +24,10 @@ set_build_dir() {
     LAB_BUILD=$BUILD_DIR/lab
     KERNEL_DIR=$LAB_BUILD/kernel
     GUEST_DIR=$BUILD_DIR/guest
+    GENERIC_KERNEL_DIR=$LAB_BUILD/kernel-generic
+    GUEST_NIC_DIR=$BUILD_DIR/guest-nic
     LAB_INITRD=$LAB_BUILD/initrd.img
+    LAB_BENCH_INITRD=$LAB_BUILD/initrd-bench.img
     OUTB=$LAB_BUILD/tools/iovm-outb
 }
 set_build_dir build
