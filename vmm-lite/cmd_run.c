@@ -21,6 +21,7 @@
 
 #include "cli.h"
 #include "emul.h"
+#include "sriov.h"
 #include "vfio.h"
 #include "vmm.h"
 
@@ -52,6 +53,7 @@ static const char run_usage[] =
 "  --mem SIZE[,hugepages=on]  guest RAM, e.g. 512M, 2G (default 512M)\n"
 "  --cpus N             vCPUs (default 1)\n"
 "  --numa-node N        bind guest RAM and vCPU threads to host NUMA node N\n"
+"                       (default: the node of the first --device, if it has one)\n"
 "  --irqchip kernel|split  interrupt controller model (default kernel)\n"
 "  --console stdio|file:PATH  where the UART goes (default stdio)\n"
 "  --device vfio,host=DDDD:BB:DD.F[,rombar=off]\n"
@@ -421,6 +423,17 @@ static int add_passthrough(struct vm *vm, const struct run_opts *o, struct vfio_
 	return ret;
 }
 
+/* Without --numa-node, guest RAM and vCPUs go to the node of the first
+ * passthrough device, so its DMA stays local. */
+static void default_numa_node(struct run_opts *o)
+{
+	struct pci_fn f;
+
+	if (o->vm.numa_node < 0 && o->ndevices &&
+	    pci_fn_read(o->devices[0].bdf, &f) == 0 && f.numa_node >= 0)
+		o->vm.numa_node = f.numa_node;
+}
+
 static int run_vm(struct run_opts *o)
 {
 	struct vm vm;
@@ -433,6 +446,7 @@ static int run_vm(struct run_opts *o)
 	console_fd = open_console(o, &input);
 	if (console_fd < 0)
 		return EXIT_USAGE;
+	default_numa_node(o);
 	ret = vm_create(&vm, &o->vm);
 	if (!ret)
 		ret = add_platform_devices(&vm, o, console_fd, &uart);

@@ -7,7 +7,7 @@
 # for the device is refused, and a VM killed with SIGKILL leaves the device
 # usable by the next one.
 . /lab/lib.sh
-plan 9
+plan 10
 
 BDF=$(pci_find 1b36:0010) || bail "no NVMe controller (1b36:0010) in the lab"
 PATTERN="iovm-vfio-pattern-$$"
@@ -83,6 +83,21 @@ check "a second VM asking for $BDF exits 2 naming the holder (pid $FIRST)" \
 
 kill -9 $FIRST
 wait $FIRST 2>/dev/null
+
+# The host takes the device back while a VM uses it: VFIO's device request
+# reaches iovm, which stops the VM instead of leaving the unbind hanging.
+iovm run --mem 128M --device vfio,host=$BDF --exec 'sleep 60' >/tmp/req.log 2>&1 &
+VMPID=$!
+for _ in $(seq 60); do ls -l /proc/$VMPID/fd 2>/dev/null | grep -q /dev/vfio/ && break; sleep 1; done
+sleep 2
+timeout 60 sh -c "echo $BDF >/sys/bus/pci/drivers/vfio-pci/unbind"
+UNBIND=$?
+wait $VMPID
+VMST=$?
+check "unbinding the device under a running VM stops the VM (exit $VMST) and the unbind completes" \
+    sh -c "[ $UNBIND -eq 0 ] && [ $VMST -ne 0 ] && grep -q 'asked for $BDF back' /tmp/req.log"
+[ $UNBIND -eq 0 ] || diag "$(cat /tmp/req.log)"
+rebind vfio-pci
 OUT=$(timeout 200 iovm run --mem 256M --device vfio,host=$BDF --exec 'dd if=/dev/nvme0n1 bs=4096 count=1 iflag=direct 2>/dev/null | head -c 40' 2>&1)
 ST=$?
 check "after SIGKILL of its VM, the next VM uses the device" \
