@@ -98,7 +98,8 @@ static int routes_commit(struct vm *vm, struct kvm_irq_routing *r)
 	return 0;
 }
 
-int vm_gsi_route_msi(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
+/* Replaces gsi's MSI route with e (NULL: removes it) and commits. */
+static int route_set(struct vm *vm, unsigned gsi, const struct kvm_irq_routing_entry *e)
 {
 	struct kvm_irq_routing *r;
 	int ret = -ENOMEM;
@@ -107,33 +108,29 @@ int vm_gsi_route_msi(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
 	r = routes_get(vm);
 	if (r) {
 		routes_drop_msi(r, gsi);
-		ret = -ENOSPC;
-		if (r->nr < GSI_ROUTES_MAX) {
-			r->entries[r->nr++] = (struct kvm_irq_routing_entry){
-				.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
-				.u.msi = { .address_lo = (uint32_t)addr,
-					   .address_hi = addr >> 32, .data = data },
-			};
+		ret = e && r->nr >= GSI_ROUTES_MAX ? -ENOSPC : 0;
+		if (e && !ret)
+			r->entries[r->nr++] = *e;
+		if (!ret)
 			ret = routes_commit(vm, r);
-		}
 	}
 	pthread_mutex_unlock(&vm->gsi_lock);
 	return ret;
 }
 
+int vm_gsi_route_msi(struct vm *vm, unsigned gsi, uint64_t addr, uint32_t data)
+{
+	struct kvm_irq_routing_entry e = {
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = (uint32_t)addr, .address_hi = addr >> 32, .data = data },
+	};
+
+	return route_set(vm, gsi, &e);
+}
+
 int vm_gsi_route_remove(struct vm *vm, unsigned gsi)
 {
-	struct kvm_irq_routing *r;
-	int ret = -ENOMEM;
-
-	pthread_mutex_lock(&vm->gsi_lock);
-	r = routes_get(vm);
-	if (r) {
-		routes_drop_msi(r, gsi);
-		ret = routes_commit(vm, r);
-	}
-	pthread_mutex_unlock(&vm->gsi_lock);
-	return ret;
+	return route_set(vm, gsi, NULL);
 }
 
 int vm_gsi_alloc(struct vm *vm)
