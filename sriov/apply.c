@@ -20,6 +20,7 @@ struct undo {
 };
 
 struct run {
+	const struct devconf *conf;
 	bool dry;
 	FILE *out;
 	struct undo undo[MAX_UNDO];
@@ -61,8 +62,26 @@ static int set_numvfs(struct run *r, const struct devconf_entry *e)
 	return ret;
 }
 
-/* The function a section names; a VF that does not exist yet is only an
- * error when it is not going to (dry run before the VFs are made). */
+/* The VF count the file asks of pf, or -1 when it has no [pf] section. */
+static int planned_vfs(const struct run *r, const char *pf)
+{
+	for (int i = 0; i < r->conf->n; i++)
+		if (r->conf->e[i].kind == DEVCONF_PF && !strcmp(r->conf->e[i].bdf, pf))
+			return r->conf->e[i].vfs;
+	return -1;
+}
+
+/* In a dry run the VF counts are not changed yet: whether pf's VFs are
+ * going to be made anew (and so come up without a driver). */
+static bool vfs_remade(const struct run *r, const char *pf)
+{
+	int total, cur, want = planned_vfs(r, pf);
+
+	return r->dry && want >= 0 && sriov_read_vfs(pf, &total, &cur) == 0 && cur != want;
+}
+
+/* The function a section names. A VF missing in a dry run is fine only
+ * when the file creates it. */
 static int entry_bdf(struct run *r, const struct devconf_entry *e, char *bdf, size_t len)
 {
 	if (e->kind != DEVCONF_VF) {
@@ -71,7 +90,7 @@ static int entry_bdf(struct run *r, const struct devconf_entry *e, char *bdf, si
 	}
 	if (sriov_vf_bdf(e->bdf, e->vf_index, bdf, len) == 0)
 		return 0;
-	if (r->dry) {
+	if (r->dry && planned_vfs(r, e->bdf) > e->vf_index) {
 		snprintf(bdf, len, "VF%d", e->vf_index);
 		return 0;
 	}
@@ -89,7 +108,8 @@ static int set_driver(struct run *r, const struct devconf_entry *e)
 		return 0;
 	if ((ret = entry_bdf(r, e, bdf, sizeof(bdf))))
 		return ret;
-	sysfs_pci_link(bdf, "driver", cur, sizeof(cur));
+	if (!(e->kind == DEVCONF_VF && vfs_remade(r, e->bdf)))
+		sysfs_pci_link(bdf, "driver", cur, sizeof(cur));
 	if (!strcmp(cur, e->driver))
 		return 0;
 	note(r, "%s: driver -> %s", bdf, e->driver);
@@ -105,12 +125,14 @@ static int set_vf_net(struct run *r, const struct devconf_entry *e)
 {
 	struct vf_net s = { .vf = e->vf_index, .has_mac = e->has_mac, .vlan = e->vlan,
 			    .spoofchk = e->spoofchk, .trust = e->trust, .max_rate = e->max_rate };
+	char vf[16];
 
 	if (e->kind != DEVCONF_VF || (!s.has_mac && s.vlan < 0 && s.spoofchk < 0 &&
 				      s.trust < 0 && s.max_rate < 0))
 		return 0;
 	memcpy(s.mac, e->mac, 6);
-	note(r, "%s: VF settings (mac/vlan/spoofchk/trust/max-rate) for VF %s", e->bdf, "");
+	snprintf(vf, sizeof(vf), "%d", e->vf_index);
+	note(r, "%s: VF settings (mac/vlan/spoofchk/trust/max-rate) for VF %s", e->bdf, vf);
 	/* Settings are not read back, so they are re-applied every run. */
 	return r->dry ? 0 : sriov_vf_set_net(e->bdf, &s, r->err, r->errlen);
 }
@@ -134,7 +156,7 @@ static void rollback(struct run *r)
 
 int devconf_apply(const struct devconf *conf, bool dry_run, FILE *out, char *err, size_t errlen)
 {
-	struct run r = { .dry = dry_run, .out = out, .err = err, .errlen = errlen };
+	struct run r = { .conf = conf, .dry = dry_run, .out = out, .err = err, .errlen = errlen };
 	int ret = 0;
 
 	err[0] = 0;

@@ -219,8 +219,12 @@ int pci_restore(const char *bdf, char *err, size_t errlen)
 	sysfs_pci_write(bdf, "driver_override", "\n");
 	sysfs_pci_link(bdf, "driver", now, sizeof(now));
 	if (strcmp(now, orig)) {
-		snprintf(err, errlen, "%s: %s did not take it back (now: %s)", bdf, orig,
-			 now[0] ? now : "no driver");
+		if (orig[0])
+			snprintf(err, errlen, "%s: %s did not take it back (now: %s)", bdf, orig,
+				 now[0] ? now : "no driver");
+		else
+			snprintf(err, errlen, "%s: it had no driver before iovm, but %s took it again",
+				 bdf, now);
 		return -EIO;
 	}
 	forget_driver(bdf);

@@ -35,7 +35,7 @@ static int perr(struct cursor *c, const char *at, const char *fmt, const char *a
 	int n = c->lineno ? snprintf(c->err, c->errlen, "line %d, column %d: ", c->lineno,
 				     (int)(at - c->line) + 1) : 0;
 
-	if (n > 0 && (size_t)n < c->errlen)
+	if (n >= 0 && (size_t)n < c->errlen)
 		snprintf(c->err + n, c->errlen - n, fmt, arg);
 	return -EINVAL;
 }
@@ -65,7 +65,7 @@ static int parse_section(struct cursor *c, const char *p, struct devconf *conf)
 {
 	struct devconf_entry *e;
 	char kind[16], bdf[32], idx[16] = "";
-	const char *at;
+	const char *at, *kat;
 
 	if (conf->n == DEVCONF_MAX)
 		return perr(c, p, "more than %s sections", "64");
@@ -75,7 +75,8 @@ static int parse_section(struct cursor *c, const char *p, struct devconf *conf)
 	e->vf_index = -1;
 	e->spoofchk = e->trust = e->vlan = e->max_rate = -1;
 	e->lineno = c->lineno;
-	p = token(skip_ws(p + 1), kind, sizeof(kind));
+	kat = skip_ws(p + 1);
+	p = token(kat, kind, sizeof(kind));
 	if (!strcmp(kind, "pf"))
 		e->kind = DEVCONF_PF;
 	else if (!strcmp(kind, "vf"))
@@ -83,7 +84,7 @@ static int parse_section(struct cursor *c, const char *p, struct devconf *conf)
 	else if (!strcmp(kind, "device"))
 		e->kind = DEVCONF_DEVICE;
 	else
-		return perr(c, p - strlen(kind), "unknown section '%s': use [pf BDF], [vf PF-BDF INDEX] or [device BDF]", kind);
+		return perr(c, kat, "unknown section '%s': use [pf BDF], [vf PF-BDF INDEX] or [device BDF]", kind);
 	at = skip_ws(p);
 	p = token(at, bdf, sizeof(bdf));
 	if (!pci_bdf_valid(bdf))
@@ -91,12 +92,14 @@ static int parse_section(struct cursor *c, const char *p, struct devconf *conf)
 	snprintf(e->bdf, sizeof(e->bdf), "%s", bdf);
 	if (e->kind == DEVCONF_VF) {
 		char *end;
+		long index;
 
 		at = skip_ws(p);
 		p = token(at, idx, sizeof(idx));
-		e->vf_index = strtol(idx, &end, 10);
-		if (!idx[0] || *end || e->vf_index < 0)
+		index = strtol(idx, &end, 10);
+		if (!idx[0] || *end || index < 0 || index > 65535)
 			return perr(c, at, "a [vf] section needs the VF index after the PF address, e.g. [vf %s 0]", bdf);
+		e->vf_index = index;
 	}
 	p = skip_ws(p);
 	if (*p != ']')
@@ -131,19 +134,19 @@ static int parse_number(struct cursor *c, const char *at, const char *v, long ma
 
 static int parse_mac(struct cursor *c, const char *at, const char *v, uint8_t mac[6])
 {
-	unsigned b[6];
-	char tail;
-
-	if (sscanf(v, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
-		   &tail) != 6 || strlen(v) != 17)
+	/* Exactly hh:hh:hh:hh:hh:hh: sscanf alone would take signs and blanks. */
+	for (int i = 0; i < 17; i++)
+		if (i % 3 == 2 ? v[i] != ':' : !isxdigit((unsigned char)v[i]))
+			return perr(c, at, "'%s' is not a MAC address like 52:54:00:12:34:56", v);
+	if (v[17])
 		return perr(c, at, "'%s' is not a MAC address like 52:54:00:12:34:56", v);
 	for (int i = 0; i < 6; i++)
-		mac[i] = b[i];
+		mac[i] = strtoul(v + 3 * i, NULL, 16);
 	return 0;
 }
 
 static int vf_setting(struct cursor *c, struct devconf_entry *e, const char *key,
-		      const char *val, const char *vat)
+		      const char *kat, const char *val, const char *vat)
 {
 	long n;
 
@@ -157,7 +160,7 @@ static int vf_setting(struct cursor *c, struct devconf_entry *e, const char *key
 		return parse_bool(c, vat, val, &e->trust);
 	if (!strcmp(key, "max-rate"))
 		return parse_number(c, vat, val, 1000000, &n) ?: (e->max_rate = n, 0);
-	return perr(c, c->line, "unknown setting '%s' (vf: driver, mac, vlan, spoofchk, trust, max-rate)", key);
+	return perr(c, kat, "unknown setting '%s' (vf: driver, mac, vlan, spoofchk, trust, max-rate)", key);
 }
 
 int devconf_vf_option(struct devconf_entry *e, const char *key, const char *val,
@@ -165,20 +168,20 @@ int devconf_vf_option(struct devconf_entry *e, const char *key, const char *val,
 {
 	struct cursor c = { .line = val, .err = err, .errlen = errlen };
 
-	return vf_setting(&c, e, key, val, val);
+	return vf_setting(&c, e, key, val, val, val);
 }
 
 static int parse_setting(struct cursor *c, const char *p, struct devconf *conf)
 {
 	struct devconf_entry *e = conf->n ? &conf->e[conf->n - 1] : NULL;
 	char key[32], val[64];
-	const char *vat;
+	const char *vat, *kat = p;
 	long n;
 
 	p = token(p, key, sizeof(key));
 	p = skip_ws(p);
 	if (!e)
-		return perr(c, c->line, "'%s' before any section: start with [pf ...], [vf ...] or [device ...]", key);
+		return perr(c, kat, "'%s' before any section: start with [pf ...], [vf ...] or [device ...]", key);
 	if (*p != '=')
 		return perr(c, p, "expected '=' after '%s'", key);
 	vat = skip_ws(p + 1);
@@ -198,9 +201,9 @@ static int parse_setting(struct cursor *c, const char *p, struct devconf *conf)
 		return 0;
 	}
 	if (e->kind != DEVCONF_VF)
-		return perr(c, c->line, "'%s' is not a setting of this section (pf: vfs, driver; "
+		return perr(c, kat, "'%s' is not a setting of this section (pf: vfs, driver; "
 			    "device: driver; vf: driver, mac, vlan, spoofchk, trust, max-rate)", key);
-	return vf_setting(c, e, key, val, vat);
+	return vf_setting(c, e, key, kat, val, vat);
 }
 
 static int parse_line(struct cursor *c, struct devconf *conf)
@@ -233,6 +236,8 @@ int devconf_parse(const char *text, struct devconf *conf, char *err, size_t errl
 		}
 		memcpy(line, p, n);
 		line[n] = 0;
+		if (n && line[n - 1] == '\r')
+			line[n - 1] = 0; /* files written on Windows */
 		c.line = line;
 		ret = parse_line(&c, conf);
 		p += n + (p[n] == '\n');
