@@ -19,7 +19,7 @@ load_modules
 # The cloud kernel has no /dev/port (CONFIG_DEVPORT unset), hence the tiny
 # static helper doing ioperm + outb.
 report_exit() {
-    iovm-outb 0x501 "$1" || echo "iovm-guest: could not report exit status $1 on port 0x501"
+    iovm-outb 0x501 "$1" </dev/console >/dev/console || echo "iovm-guest: could not report exit status $1 on port 0x501"
 }
 
 if [ -f /iovm-exec.sh ]; then

@@ -9,6 +9,8 @@
 #define SYS_write 1
 #define SYS_ioperm 173
 #define SYS_exit 60
+#define SYS_ioctl 16
+#define TCSBRK 0x5409 /* with arg 1: tcdrain() */
 
 static long sys3(long nr, long a, long b, long c)
 {
@@ -69,6 +71,10 @@ void cmain(long argc, char **argv)
         fail("iovm-outb: PORT must be 0..0xffff and VALUE 0..255\n");
     if (sys3(SYS_ioperm, port, 1, 1) != 0)
         fail("iovm-outb: ioperm failed (needs root / CAP_SYS_RAWIO)\n");
+    /* The port write may end the VM at once: first let the serial driver
+     * transmit what the command printed, or its tail is lost. stdout is
+     * the console; not a tty (redirected) is fine, the ioctl just fails. */
+    sys3(SYS_ioctl, 1, TCSBRK, 1);
     outb((unsigned short)port, (unsigned char)value);
     sys3(SYS_exit, 0, 0, 0);
 }

@@ -3,7 +3,7 @@
 # iovm boots its default guest inside the lab and passes the exit status of
 # `--exec` back.
 . /lab/lib.sh
-plan 3
+plan 4
 
 [ -x /opt/iovm/iovm ] || bail "no iovm in the lab: build it with images.sh lab --iovm PATH"
 
@@ -27,3 +27,8 @@ check "the guest counts 2 processors" output_has_line 2
 
 run_iovm --exec 'exit 3'
 expect_status "iovm run --exec 'exit 3' exits 3" 3
+
+# The exit status must not overtake the output: all of it comes back.
+run_iovm --irqchip split --cpus 2 --exec 'seq 1 3000'
+check "--exec output arrives whole before the VM ends (3000 lines)" \
+    sh -c "[ \$(echo '$OUT' | tr -d '\r' | grep -cE '^[0-9]+$') -eq 3000 ] && echo '$OUT' | tr -d '\r' | grep -qx 3000"
