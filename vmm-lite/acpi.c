@@ -154,7 +154,7 @@ static size_t pci_crs(uint8_t *r)
 	static const uint8_t cf8_io[] = { 0x47, 1, 0xf8, 0x0c, 0xf8, 0x0c, 1, 8 };
 	size_t n = 0;
 
-	n += res_addr(r + n, 2, 16, 0, 256, 0);                /* buses */
+	n += res_addr(r + n, 2, 16, 0, LAYOUT_PCI_BUSES, 0);   /* buses */
 	memcpy(r + n, cf8_io, sizeof(cf8_io));
 	n += sizeof(cf8_io);
 	n += res_addr(r + n, 1, 16, 0, 0xcf8, 3);              /* I/O below CF8 */

@@ -77,7 +77,7 @@ static int write_acpi(struct vm *vm, uint64_t *rsdp)
 	struct acpi_config cfg = {
 		.cpus = vm->cfg.cpus,
 		.ecam_base = LAYOUT_ECAM_BASE,
-		.ecam_end_bus = LAYOUT_ECAM_SIZE / MiB - 1,
+		.ecam_end_bus = LAYOUT_PCI_BUSES - 1,
 	};
 	void *buf = vm_gpa_to_hva(vm, LAYOUT_ACPI_BASE, LAYOUT_ACPI_SIZE);
 	size_t off;

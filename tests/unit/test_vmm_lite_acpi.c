@@ -231,7 +231,7 @@ Test(acpi, pci_root_crs_matches_layout)
 			cr_assert(eq(u16, rd16(p + 1), 3 + 5 * w));
 			cr_assert(eq(u64, max - min + 1, len));
 			if (p[3] == 2) {
-				bus = min == 0 && max == 0xff;
+				bus = min == 0 && max == LAYOUT_PCI_BUSES - 1;
 			} else if (p[3] == 1) {
 				io_ranges++;
 				cr_assert(max < 0xcf8 || min > 0xcff, "I/O range covers CF8/CFC");
@@ -248,7 +248,7 @@ Test(acpi, pci_root_crs_matches_layout)
 	}
 	cr_assert(end_tag, "no end tag");
 	cr_assert(eq(ptr, (void *)p, (void *)end), "descriptors overrun the buffer");
-	cr_assert(bus, "bus range 0-255 missing");
+	cr_assert(bus, "bus range 0..LAYOUT_PCI_BUSES-1 missing");
 	cr_assert(cf8, "CF8/CFC ports missing");
 	cr_assert(mmio, "32-bit MMIO window missing");
 	cr_assert(eq(uint, io_ranges, 2));
