@@ -11,7 +11,7 @@ DEB_PACKAGES = gcc libc6-dev linux-libc-dev meson ninja-build pkg-config \
 	libpci-dev libnuma-dev liburing-dev libcriterion-dev \
 	qemu-system-x86 busybox-static cpio
 
-.PHONY: all build guest deps test unit-test asan-test lab-test demo clean
+.PHONY: all build guest deps test unit-test asan-test lab-test demo bench clean
 
 all: build guest
 
@@ -46,6 +46,7 @@ asan-test:
 		$(MESON) setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
 	ninja -C $(ASAN_BUILD)
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		IOVM_TEST_GUEST_DIR=$(CURDIR)/$(BUILD)/guest \
 		$(MESON) test -C $(ASAN_BUILD) --print-errorlogs
 
 lab-test: build guest
@@ -61,6 +62,14 @@ test: deps
 demo: deps
 	$(MAKE) all
 	./$(BUILD)/iovm lab --run 'sh /lab/demo.sh'
+
+# The benchmarks (bench/README.md): boot time and memory beside QEMU, in the
+# lab. They report PASS/MISS against the targets and fail only when they
+# cannot measure. e.g. make bench BENCH_ARGS='--runs 9'
+BENCH_ARGS ?=
+bench: deps
+	$(MAKE) all
+	bash bench/boot.sh --build-dir $(BUILD) --no-build $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
