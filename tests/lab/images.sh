@@ -167,6 +167,9 @@ test_guests() {
     { find "$BUILD_DIR/tests/guests" -maxdepth 1 -name '*.elf' 2>/dev/null || true; } | LC_ALL=C sort
 }
 
+# Where libpci looks for its ID database on Debian.
+PCI_IDS=/usr/share/misc/pci.ids
+
 # bench_tools: the bench programs of this build dir (bench/), if built.
 bench_tools() {
     { find "$BUILD_DIR/bench" -maxdepth 1 -type f -perm -u+x 2>/dev/null || true; } | LC_ALL=C sort
@@ -267,6 +270,8 @@ build_lab() {
     mkdir -p "$root/lab/scenarios"
     install -m 755 "$SCENARIO_SRC"/*.sh "$root/lab/scenarios/"
     [[ ! -d $LAB_FILES ]] || cp -r "$LAB_FILES/." "$root/lab/"
+    # The PCI ID database, so `iovm devices` shows names in the lab too.
+    [[ ! -e $PCI_IDS ]] || install -D -m 644 "$(readlink -f "$PCI_IDS")" "$root$PCI_IDS"
     mkdir -p "$root/lab/guests"
     test_guests | xargs -r install -m 644 -t "$root/lab/guests/"
     rootfs_add_bench "$root"
