@@ -30,8 +30,8 @@ static const struct subcommand subcommands[] = {
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: iovm [--version] [--help] COMMAND [ARGS]\n\n"
-		     "iovm is a thin KVM-based VMM for device passthrough (VFIO), with\n"
-		     "emulated and virtio fallbacks.\n\ncommands:\n");
+		     "iovm is a thin KVM-based VMM that gives guests PCI devices and SR-IOV\n"
+		     "VFs through VFIO, with emulated devices as the fallback.\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		fprintf(out, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(out, "\n'iovm COMMAND --help' describes a command.\n");
