@@ -50,22 +50,6 @@ int vfio_iommu_group(const char *bdf)
 	return !name[0] || *end || g < 0 ? -EINVAL : (int)g;
 }
 
-/* Driver bound to bdf, "" for none. */
-int vfio_pci_driver(const char *bdf, char *out, size_t len)
-{
-	char path[PATH_MAX];
-	int ret = sysfs_pci_path(path, sizeof(path), bdf, "driver");
-
-	if (ret)
-		return ret;
-	ret = link_basename(path, out, len);
-	if (ret == -ENOENT) {
-		out[0] = 0;
-		return 0;
-	}
-	return ret;
-}
-
 int vfio_check_host_device(const char *bdf)
 {
 	char path[PATH_MAX], drv[64];
@@ -80,7 +64,7 @@ int vfio_check_host_device(const char *bdf)
 			"and boot with intel_iommu=on (or amd_iommu=on)", bdf);
 		return -ENODEV;
 	}
-	vfio_pci_driver(bdf, drv, sizeof(drv));
+	sysfs_pci_link(bdf, "driver", drv, sizeof(drv));
 	if (strcmp(drv, "vfio-pci") != 0) {
 		vmm_log("%s is %s%s, not vfio-pci: bind it with "
 			"'echo vfio-pci > /sys/bus/pci/devices/%s/driver_override; "
@@ -108,7 +92,7 @@ static void log_group_members(int group, const char *self)
 	while ((d = readdir(dir))) {
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, self))
 			continue;
-		vfio_pci_driver(d->d_name, drv, sizeof(drv));
+		sysfs_pci_link(d->d_name, "driver", drv, sizeof(drv));
 		vmm_log("  group %d also holds %s, driver %s%s", group, d->d_name,
 			drv[0] ? drv : "(none)",
 			!drv[0] || !strcmp(drv, "vfio-pci") || !strcmp(drv, "pcieport") ?

@@ -94,7 +94,6 @@ struct vfio_vm {
 
 /* group.c */
 int vfio_check_host_device(const char *bdf);
-int vfio_pci_driver(const char *bdf, char *out, size_t len);
 int vfio_group_open(int group, const char *bdf);
 
 /* device.c */
