@@ -9,7 +9,7 @@ LAB         = tests/lab/lab.sh
 # Every Debian package the build, the lab and the tests need.
 DEB_PACKAGES = gcc libc6-dev linux-libc-dev meson ninja-build pkg-config \
 	libpci-dev libnuma-dev liburing-dev libcriterion-dev \
-	qemu-system-x86 busybox-static cpio
+	qemu-system-x86 busybox-static cpio lz4
 
 .PHONY: all build guest deps test unit-test asan-test lab-test demo bench clean
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Putting a kernel into guest RAM: bzImage via the 64-bit boot protocol
- * (direct boot, no firmware), or multiboot v1. Also writes the ACPI tables,
+ * (direct boot, no firmware), an ELF vmlinux through PVH, or multiboot v1. Also writes the ACPI tables,
  * the long-mode page tables and the boot GDT.
  */
 #include <errno.h>
@@ -9,43 +9,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm.h"
 
 #define MiB (1024 * 1024ULL)
+#define PVH_CMDLINE_MAX 2048 /* Linux x86 COMMAND_LINE_SIZE, with the NUL */
 
-/* Reads a whole file; *len gets its size. */
-static void *read_file(const char *path, size_t *len, char *err, size_t errlen)
+/* Maps a whole file read-only; *len gets its size. A mapping, not a copy:
+ * a kernel's 50 MB then reach guest RAM in one copy. */
+static void *map_file(const char *path, size_t *len, char *err, size_t errlen)
 {
 	struct stat st;
-	uint8_t *buf;
-	size_t got = 0;
+	void *p = MAP_FAILED;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return NULL;
+	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		snprintf(err, errlen, "%s is %s, not a file to boot", path,
+			 S_ISREG(st.st_mode) ? "empty" : "not a regular file");
+	} else {
+		p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			snprintf(err, errlen, "cannot map %s: %s", path, strerror(errno));
+		*len = st.st_size;
 	}
-	buf = malloc(st.st_size ? st.st_size : 1);
-	while (buf && got < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + got, st.st_size - got);
-
-		if (n <= 0)
-			break;
-		got += n;
-	}
-	close(fd);
-	if (!buf || got != (size_t)st.st_size) {
-		snprintf(err, errlen, "cannot read %s", path);
-		free(buf);
-		return NULL;
-	}
-	*len = got;
-	return buf;
+	if (fd >= 0)
+		close(fd);
+	return p == MAP_FAILED ? NULL : p;
 }
 
 void boot_write_page_tables(struct vm *vm)
@@ -91,25 +85,26 @@ static int write_acpi(struct vm *vm, uint64_t *rsdp)
 
 /* Initrd (plus any appended archive) as high in low RAM as allowed. */
 static int place_initrd(struct vm *vm, const struct boot_images *img,
-			const struct bzimage_info *bz, uint64_t kernel_end,
+			uint64_t addr_max, uint64_t kernel_end,
 			uint64_t *addr, uint64_t *size, char *err, size_t errlen)
 {
 	size_t len = 0, total;
 	void *data = NULL;
 	uint64_t top = layout_low_ram(vm->ram_size), at;
 
-	if (img->initrd_path && !(data = read_file(img->initrd_path, &len, err, errlen)))
+	if (img->initrd_path && !(data = map_file(img->initrd_path, &len, err, errlen)))
 		return -ENOENT;
 	total = ((len + 3) & ~3ULL) + img->initrd_extra_len;
-	if (bz->initrd_addr_max && top > (uint64_t)bz->initrd_addr_max + 1)
-		top = (uint64_t)bz->initrd_addr_max + 1;
+	if (addr_max && top > addr_max + 1)
+		top = addr_max + 1;
 	at = total < top ? (top - total) & ~0xfffULL : 0;
 	if (total && (at < kernel_end || total >= top)) {
 		snprintf(err, errlen,
 			 "initrd (%zu MiB) does not fit in guest RAM (%llu MiB) beside the kernel: raise --mem",
 			 (size_t)(total / MiB),
 			 (unsigned long long)(vm->ram_size / MiB));
-		free(data);
+		if (data)
+			munmap(data, len);
 		return -E2BIG;
 	}
 	if (len)
@@ -117,9 +112,28 @@ static int place_initrd(struct vm *vm, const struct boot_images *img,
 	if (img->initrd_extra_len)
 		memcpy(vm_gpa_to_hva(vm, at + ((len + 3) & ~3ULL), img->initrd_extra_len),
 		       img->initrd_extra, img->initrd_extra_len);
-	free(data);
+	if (data)
+		munmap(data, len);
 	*addr = total ? at : 0;
 	*size = total;
+	return 0;
+}
+
+/* The command line, within the kernel's limit (max counts the NUL). */
+static int put_cmdline(struct vm *vm, const char *cmdline, size_t max,
+		       char *err, size_t errlen)
+{
+	size_t len = strlen(cmdline ? cmdline : "");
+
+	if (max > LAYOUT_CMDLINE_MAX)
+		max = LAYOUT_CMDLINE_MAX;
+	if (len >= max) {
+		snprintf(err, errlen, "command line is %zu bytes, the kernel takes at most %zu",
+			 len, max - 1);
+		return -E2BIG;
+	}
+	memcpy(vm_gpa_to_hva(vm, LAYOUT_CMDLINE, len + 1), cmdline ? cmdline : "",
+	       len + 1);
 	return 0;
 }
 
@@ -129,7 +143,6 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 	struct bzimage_info bz;
 	struct boot_args args = { .cmdline = img->cmdline, .ram_size = vm->ram_size };
 	uint64_t kernel_end;
-	size_t cmdlen = strlen(img->cmdline ? img->cmdline : "");
 	int ret = bzimage_parse(k, klen, &bz, err, errlen);
 
 	if (ret)
@@ -141,16 +154,12 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 			 (unsigned long long)(kernel_end / MiB + 1));
 		return -E2BIG;
 	}
-	if (cmdlen >= bz.cmdline_size || cmdlen >= LAYOUT_CMDLINE_MAX) {
-		snprintf(err, errlen, "command line is %zu bytes, the kernel takes at most %u",
-			 cmdlen, bz.cmdline_size);
-		return -E2BIG;
-	}
+	ret = put_cmdline(vm, img->cmdline, bz.cmdline_size, err, errlen);
+	if (ret)
+		return ret;
 	memcpy(vm_gpa_to_hva(vm, LAYOUT_HIGH_MEM, bz.syssize_bytes),
 	       k + bz.setup_bytes, bz.syssize_bytes);
-	memcpy(vm_gpa_to_hva(vm, LAYOUT_CMDLINE, cmdlen + 1),
-	       img->cmdline ? img->cmdline : "", cmdlen + 1);
-	ret = place_initrd(vm, img, &bz, kernel_end, &args.initrd_addr,
+	ret = place_initrd(vm, img, bz.initrd_addr_max, kernel_end, &args.initrd_addr,
 			   &args.initrd_size, err, errlen);
 	if (!ret)
 		ret = write_acpi(vm, &args.rsdp_addr);
@@ -170,15 +179,75 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 	return 0;
 }
 
+/* PVH segments go above iovm's boot area (below 1 MiB) and inside low RAM. */
+static int copy_segments(struct vm *vm, const uint8_t *k,
+			 const struct pvh_image *pi, char *err, size_t errlen)
+{
+	for (int i = 0; i < pi->nsegs; i++) {
+		const struct pvh_segment *sg = &pi->seg[i];
+		uint8_t *dst = vm_gpa_to_hva(vm, sg->paddr, sg->memsz);
+
+		if (sg->paddr < LAYOUT_HIGH_MEM) {
+			snprintf(err, errlen, "ELF kernel segment at 0x%llx is below 1 MiB, "
+				 "where iovm keeps the boot tables",
+				 (unsigned long long)sg->paddr);
+			return -ENOEXEC;
+		}
+		if (!dst || sg->paddr + sg->memsz > layout_low_ram(vm->ram_size)) {
+			snprintf(err, errlen, "kernel needs %llu MiB, more than guest RAM: raise --mem",
+				 (unsigned long long)((sg->paddr + sg->memsz) / MiB + 1));
+			return -E2BIG;
+		}
+		memcpy(dst, k + sg->offset, sg->filesz);
+		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
+	}
+	return 0;
+}
+
+static int load_pvh(struct vm *vm, const uint8_t *k, size_t klen,
+		    const struct boot_images *img, char *err, size_t errlen)
+{
+	struct pvh_image pi;
+	struct e820_range map[16];
+	struct pvh_boot_args a = { .cmdline_addr = LAYOUT_CMDLINE, .map = map };
+	int ret = pvh_parse(k, klen, &pi, err, errlen);
+
+	if (!ret)
+		ret = copy_segments(vm, k, &pi, err, errlen);
+	if (!ret)
+		ret = put_cmdline(vm, img->cmdline, PVH_CMDLINE_MAX, err, errlen);
+	if (!ret)
+		ret = place_initrd(vm, img, 0, pi.end, &a.initrd_addr,
+				   &a.initrd_size, err, errlen);
+	if (!ret)
+		ret = write_acpi(vm, &a.rsdp_addr);
+	if (!ret && (a.nmap = layout_e820(vm->ram_size, map, 16)) < 0)
+		ret = a.nmap;
+	if (!ret && pvh_start_info_build(vm_gpa_to_hva(vm, LAYOUT_BOOT_PARAMS, 4096),
+					 4096, LAYOUT_BOOT_PARAMS, &a) < 0)
+		ret = -ENOSPC;
+	if (ret) {
+		if (!*err)
+			snprintf(err, errlen, "cannot set up PVH boot: %s", strerror(-ret));
+		return ret;
+	}
+	boot_write_page_tables(vm);
+	vm->linux_boot = true;
+	vm->entry_long_mode = false;
+	vm->entry_rip = pi.entry;
+	vm->entry_rbx = LAYOUT_BOOT_PARAMS;
+	return 0;
+}
+
 int boot_load(struct vm *vm, const struct boot_images *img, char *err,
 	      size_t errlen)
 {
-	size_t klen;
+	size_t klen = 0;
 	uint8_t *k;
 	int ret;
 
 	err[0] = 0;
-	k = read_file(img->kernel_path, &klen, err, errlen);
+	k = map_file(img->kernel_path, &klen, err, errlen);
 	if (!k)
 		return -ENOENT;
 	if (multiboot_detect(k, klen)) {
@@ -187,9 +256,11 @@ int boot_load(struct vm *vm, const struct boot_images *img, char *err,
 		ret = multiboot_load(vm, k, klen, img->cmdline, err, errlen);
 		if (!ret)
 			ret = write_acpi(vm, &rsdp);
+	} else if (pvh_detect(k, klen)) {
+		ret = load_pvh(vm, k, klen, img, err, errlen);
 	} else {
 		ret = load_bzimage(vm, k, klen, img, err, errlen);
 	}
-	free(k);
+	munmap(k, klen);
 	return ret;
 }

@@ -43,10 +43,11 @@ struct run_opts {
 
 static const char run_usage[] =
 "usage: iovm run [options]\n"
-"Boot a VM. Without --kernel, boots the default guest image (a Debian kernel\n"
-"and a busybox initramfs built by 'make').\n"
+"Boot a VM. Without --kernel, boots the default guest image (a Debian kernel,\n"
+"its vmlinux if present, and a busybox initramfs built by 'make').\n"
 "\n"
-"  --kernel FILE        Linux bzImage or multiboot v1 ELF kernel\n"
+"  --kernel FILE        Linux bzImage, Linux vmlinux (ELF, entered through PVH)\n"
+"                       or multiboot v1 ELF kernel\n"
 "  --initrd FILE        initial ramdisk\n"
 "  --cmdline STRING     kernel command line (default: '" DEFAULT_CMDLINE "')\n"
 "  --exec CMD           run CMD in the default guest, power off, exit with its status\n"
@@ -198,9 +199,12 @@ static int find_default_guest(struct run_opts *o)
 		snprintf(dirs[n++], PATH_MAX, "%s/guest", self);
 		snprintf(dirs[n++], PATH_MAX, "%s/../share/iovm/guest", self);
 	}
-	for (int i = 0; i < n; i++) {
-		snprintf(o->kernel_buf, PATH_MAX, "%s/bzImage", dirs[i]);
-		snprintf(o->initrd_buf, PATH_MAX, "%s/initrd.img", dirs[i]);
+	for (int i = 0; i < n * 2; i++) {
+		/* The vmlinux first: entered through PVH, it skips the guest's
+		 * own decompression, the longest step of a bzImage boot. */
+		snprintf(o->kernel_buf, PATH_MAX, "%s/%s", dirs[i / 2],
+			 i % 2 ? "bzImage" : "vmlinux");
+		snprintf(o->initrd_buf, PATH_MAX, "%s/initrd.img", dirs[i / 2]);
 		if (access(o->kernel_buf, R_OK) == 0 && access(o->initrd_buf, R_OK) == 0) {
 			o->kernel = o->kernel_buf;
 			if (!o->initrd)

@@ -261,7 +261,7 @@ struct vm {
 	/* Boot state handed to vCPU 0. */
 	uint64_t entry_rip, entry_rsi, entry_rbx, entry_rax;
 	bool entry_long_mode;
-	bool linux_boot;        /* a bzImage was loaded (not multiboot) */
+	bool linux_boot;        /* a Linux kernel was loaded (not multiboot) */
 
 	/* End of life. */
 	pthread_mutex_t end_lock;
@@ -333,7 +333,8 @@ bool host_has_hw_virt(void);
 uint64_t host_mem_total(void);
 
 /* ---------------------------------------------------------------------------
- * Boot: Linux bzImage (boot protocol 2.06+, 64-bit entry) and multiboot v1.
+ * Boot: Linux bzImage (boot protocol 2.12+, 64-bit entry), PVH ELF (vmlinux)
+ * and multiboot v1.
  */
 struct bzimage_info {
 	uint16_t protocol;      /* boot protocol version */
@@ -373,6 +374,34 @@ struct boot_images {
 };
 int boot_load(struct vm *vm, const struct boot_images *img, char *err,
 	      size_t errlen);
+/* PVH: an uncompressed ELF kernel (vmlinux, CONFIG_PVH=y) entered in 32-bit
+ * mode at its XEN_ELFNOTE_PHYS32_ENTRY with ebx = an hvm_start_info. */
+#define PVH_MAX_SEGS 16
+struct pvh_segment {
+	uint64_t paddr, offset, filesz, memsz;
+};
+struct pvh_image {
+	uint64_t entry;          /* 32-bit physical entry point */
+	uint64_t end;            /* highest physical byte + 1 of any segment */
+	int nsegs;
+	struct pvh_segment seg[PVH_MAX_SEGS];
+};
+/* True when the file is a 64-bit ELF (then it must be a PVH kernel). */
+bool pvh_detect(const void *img, size_t len);
+/* Pure: checks the ELF headers and finds the load segments and entry. */
+int pvh_parse(const void *img, size_t len, struct pvh_image *out,
+	      char *err, size_t errlen);
+struct pvh_boot_args {
+	uint64_t cmdline_addr, rsdp_addr;
+	uint64_t initrd_addr, initrd_size;
+	const struct e820_range *map;
+	int nmap;
+};
+/* Pure: writes hvm_start_info, its module list and memory map into buf,
+ * which the guest sees at gpa. Returns bytes used or -ENOSPC. */
+ssize_t pvh_start_info_build(void *buf, size_t cap, uint64_t gpa,
+			     const struct pvh_boot_args *args);
+
 /* True when the file is a multiboot v1 ELF kernel. */
 bool multiboot_detect(const void *img, size_t len);
 int multiboot_load(struct vm *vm, const void *img, size_t len,

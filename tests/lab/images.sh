@@ -14,7 +14,8 @@ usage: ${0##*/} [--build-dir DIR] kernel
 
   kernel  fetch Debian's $KERNEL_METAPACKAGE kernel package (apt-get
           download) and unpack it into BUILD/lab/kernel/ (once)
-  guest   iovm's default guest: BUILD/guest/bzImage and initrd.img
+  guest   iovm's default guest: BUILD/guest/bzImage, the vmlinux unpacked
+          from it (booted through PVH) and initrd.img
   guest-nic  the same on Debian's generic kernel with e1000e, for guests
           given the lab's NIC: BUILD/guest-nic/ (the lab image has it)
   lab     the lab initramfs BUILD/lab/initrd.img, with the iovm binary PATH
@@ -126,9 +127,42 @@ build_guest_image() {
     note "guest image: $out/bzImage, $out/initrd.img ($(du -k "$out/initrd.img" | cut -f1) KiB)"
 }
 
+# extract_vmlinux BZIMAGE OUT: the uncompressed ELF kernel inside a bzImage
+# (its payload, located by the setup header's payload_offset/length), so
+# iovm boots it through PVH and the guest does not decompress itself.
+extract_vmlinux() {
+    local bz=$1 out=$2 sects start len size magic tmp unpack
+    [[ $out -nt $bz ]] && return 0
+    sects=$(od -An -tu1 -j $((0x1f1)) -N1 "$bz")
+    [[ $sects -ne 0 ]] || sects=4
+    start=$(( (sects + 1) * 512 + $(od -An -tu4 -j $((0x248)) -N4 "$bz") ))
+    len=$(od -An -tu4 -j $((0x24c)) -N4 "$bz")
+    # The build appends the uncompressed size (gzip's own trailer holds it).
+    size=$(od -An -tu4 -j $((start + len - 4)) -N4 "$bz")
+    magic=$(od -An -tx1 -j "$start" -N4 "$bz" | tr -d ' ')
+    case $magic in
+        02214c18) unpack="lz4 -dc" ;;
+        1f8b*) unpack="gzip -dc"; len=$((len + 4)) ;;
+        fd377a58) unpack="xz -dc" ;;
+        28b52ffd) unpack="zstd -dc" ;;
+        *) die "$bz: unknown kernel compression (magic $magic); iovm boots the bzImage instead" ;;
+    esac
+    command -v "${unpack%% *}" >/dev/null || die "no ${unpack%% *} to unpack $bz: run 'make deps'"
+    tmp=$(mktemp "$out.XXXXXX")
+    (tail -c +$((start + 1)) "$bz" || true) | head -c $((len - 4)) | $unpack >"$tmp" ||
+        { rm -f "$tmp"; die "cannot unpack the kernel in $bz with $unpack"; }
+    if [[ $(stat -c %s "$tmp") -ne $size || $(head -c 4 "$tmp" | od -An -tx1 | tr -d ' ') != 7f454c46 ]]; then
+        rm -f "$tmp"
+        die "$bz: the unpacked kernel is not a $size-byte ELF file"
+    fi
+    chmod 644 "$tmp"
+    mv "$tmp" "$out"
+}
+
 build_guest() {
     build_kernel
     build_guest_image "$KERNEL_DIR" "$GUEST_DIR" "${GUEST_MODULES[@]}"
+    extract_vmlinux "$GUEST_DIR/bzImage" "$GUEST_DIR/vmlinux"
 }
 
 # The NIC guest: the generic kernel with e1000e, for passthrough of the
@@ -238,7 +272,8 @@ build_lab() {
     build_guest
     build_guest_nic
     inputs=(/bin/busybox "$LAB_SRC"/lib.sh "$SELF" "$IN_VM_SRC"/* "$SCENARIO_SRC"/*.sh
-            "$GUEST_DIR"/bzImage "$GUEST_DIR"/initrd.img "$(kernel_modules_dir)"/modules.order
+            "$GUEST_DIR"/bzImage "$GUEST_DIR"/vmlinux "$GUEST_DIR"/initrd.img
+            "$(kernel_modules_dir)"/modules.order
             "$GUEST_NIC_DIR"/bzImage "$GUEST_NIC_DIR"/initrd.img)
     if [[ $iovm != none ]]; then
         mapfile -t -O ${#inputs[@]} inputs < <(echo "$iovm"; program_libs "$iovm")
@@ -263,6 +298,7 @@ build_lab() {
     rootfs_add_modules "$root" "${LAB_MODULES[@]}"
     [[ $iovm == none ]] || rootfs_add_program "$root" "$iovm" /opt/iovm/iovm
     install -D -m 644 "$GUEST_DIR/bzImage" "$root/opt/iovm/guest/bzImage"
+    install -D -m 644 "$GUEST_DIR/vmlinux" "$root/opt/iovm/guest/vmlinux"
     install -D -m 644 "$GUEST_DIR/initrd.img" "$root/opt/iovm/guest/initrd.img"
     install -D -m 644 "$GUEST_NIC_DIR/bzImage" "$root/opt/iovm/guest-nic/bzImage"
     install -D -m 644 "$GUEST_NIC_DIR/initrd.img" "$root/opt/iovm/guest-nic/initrd.img"

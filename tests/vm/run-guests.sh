@@ -37,7 +37,7 @@ if [ ! -c /dev/kvm ] || ! [ -r /dev/kvm -a -w /dev/kvm ]; then
 	exit 0
 fi
 
-echo "1..18"
+echo "1..21"
 check "hello guest prints on the UART and powers off (exit 0)" 0 \
 	"^Hello from the iovm test guest" "" -- "$iovm" run --kernel "$guests/hello.elf"
 check "debug-exit port: 0x10 gives exit status 33" 33 "" "" -- \
@@ -54,6 +54,18 @@ check "--stats prints exit counters by reason and device" 0 "" "uart16550" -- \
 	"$iovm" run --kernel "$guests/hello.elf" --stats
 
 tmp=$(mktemp -d)
+# PVH: a 64-bit ELF entered at its Xen note's 32-bit entry, ebx = start_info.
+printf 'not really an initrd' >"$tmp/small.initrd"
+check "PVH ELF kernel: hvm_start_info with command line, initrd module, memory map" 0 \
+	"^pvh start_info ok, cmdline: hello pvh$" "" -- \
+	"$iovm" run --kernel "$guests/pvh.elf" --cmdline "hello pvh" --initrd "$tmp/small.initrd"
+check "PVH: one module (the initrd) and a 5-entry memory map" 0 \
+	"^modules 00000001 memmap 00000005$" "" -- \
+	"$iovm" run --kernel "$guests/pvh.elf" --initrd "$tmp/small.initrd"
+objcopy -R .note.Xen "$guests/pvh.elf" "$tmp/nonote.elf"
+check "a 64-bit ELF without a PVH note: exit 2, says how to fix" 2 "" \
+	"nonote.elf: ELF kernel has no PVH entry note .*CONFIG_PVH=y" -- \
+	"$iovm" run --kernel "$tmp/nonote.elf"
 head -c 4096 /dev/urandom >"$tmp/notakernel"
 head -c $((64 * 1024 * 1024)) /dev/zero >"$tmp/big.initrd"
 check "a kernel that is not a bzImage: exit 2, named" 2 "" "notakernel: not a Linux bzImage" -- \
