@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -153,23 +154,31 @@ static void *serve(void *arg)
 	struct fifo *f = arg;
 	size_t used = 0;
 	ssize_t n;
-	int fd;
+	int wfd, rfd, unread;
 
-	/* sriov_read_vfs reads the current count first. */
-	fd = open(f->path, O_WRONLY);
-	if (fd < 0 || write(fd, f->count, strlen(f->count)) < 0)
+	/* sriov_read_vfs reads the current count first. The reader end for
+	 * the writes opens only once that count is consumed (else it could
+	 * take part of it), and stays open throughout: a pipe whose last
+	 * reader closes drops what a writer just put in it. */
+	wfd = open(f->path, O_WRONLY);
+	if (wfd < 0 || write(wfd, f->count, strlen(f->count)) < 0)
 		return NULL;
-	close(fd);
-	/* Then each write opens, writes and closes; the test ends with "\n". */
-	while (!strchr(f->seen, '\n')) {
-		if ((fd = open(f->path, O_RDONLY)) < 0)
-			return NULL;
-		while (used < sizeof(f->seen) - 1 &&
-		       (n = read(fd, f->seen + used, sizeof(f->seen) - 1 - used)) > 0)
+	while (ioctl(wfd, FIONREAD, &unread) == 0 && unread > 0)
+		usleep(1000);
+	rfd = open(f->path, O_RDONLY | O_NONBLOCK);
+	close(wfd);
+	/* The test ends the sequence with "\n". */
+	while (rfd >= 0 && !strchr(f->seen, '\n') && used < sizeof(f->seen) - 1) {
+		n = read(rfd, f->seen + used, sizeof(f->seen) - 1 - used);
+		if (n > 0) {
 			used += n;
-		f->seen[used] = 0;
-		close(fd);
+			f->seen[used] = 0;
+		} else {
+			usleep(1000);   /* no writer now (0) or nothing yet (EAGAIN) */
+		}
 	}
+	if (rfd >= 0)
+		close(rfd);
 	return NULL;
 }
 
