@@ -151,7 +151,12 @@ int pvh_parse(const void *img, size_t len, struct pvh_image *out,
 		snprintf(err, errlen, "ELF kernel has no load segments");
 		return -ENOEXEC;
 	}
-	if (!have_entry || out->entry >= LAYOUT_4G) {
+	if (have_entry && out->entry >= LAYOUT_4G) {
+		snprintf(err, errlen, "ELF kernel's PVH entry 0x%llx is above 4 GiB, "
+			 "out of reach of its 32-bit entry", (unsigned long long)out->entry);
+		return -ENOEXEC;
+	}
+	if (!have_entry) {
 		snprintf(err, errlen, "ELF kernel has no PVH entry note "
 			 "(XEN_ELFNOTE_PHYS32_ENTRY): build it with CONFIG_PVH=y, "
 			 "or pass the bzImage");
