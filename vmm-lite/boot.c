@@ -108,10 +108,10 @@ static int place_initrd(struct vm *vm, const struct boot_images *img,
 		return -E2BIG;
 	}
 	if (len)
-		memcpy(vm_gpa_to_hva(vm, at, len), data, len);
+		vm_load_image(vm, at, data, len);
 	if (img->initrd_extra_len)
-		memcpy(vm_gpa_to_hva(vm, at + ((len + 3) & ~3ULL), img->initrd_extra_len),
-		       img->initrd_extra, img->initrd_extra_len);
+		vm_load_image(vm, at + ((len + 3) & ~3ULL), img->initrd_extra,
+			      img->initrd_extra_len);
 	if (data)
 		munmap(data, len);
 	*addr = total ? at : 0;
@@ -157,8 +157,7 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 	ret = put_cmdline(vm, img->cmdline, bz.cmdline_size, err, errlen);
 	if (ret)
 		return ret;
-	memcpy(vm_gpa_to_hva(vm, LAYOUT_HIGH_MEM, bz.syssize_bytes),
-	       k + bz.setup_bytes, bz.syssize_bytes);
+	vm_load_image(vm, LAYOUT_HIGH_MEM, k + bz.setup_bytes, bz.syssize_bytes);
 	ret = place_initrd(vm, img, bz.initrd_addr_max, kernel_end, &args.initrd_addr,
 			   &args.initrd_size, err, errlen);
 	if (!ret)
@@ -198,7 +197,7 @@ static int copy_segments(struct vm *vm, const uint8_t *k,
 				 (unsigned long long)((sg->paddr + sg->memsz) / MiB + 1));
 			return -E2BIG;
 		}
-		memcpy(dst, k + sg->offset, sg->filesz);
+		vm_load_image(vm, sg->paddr, k + sg->offset, sg->filesz);
 		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
 	}
 	return 0;

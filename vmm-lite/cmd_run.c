@@ -456,8 +456,12 @@ static int run_vm(struct run_opts *o)
 		ret = add_platform_devices(&vm, o, console_fd, &uart);
 	if (!ret)
 		ret = add_passthrough(&vm, o, &vv);
-	if (!ret)
+	if (!ret) {
+		double t_load = now_s();
+
 		ret = load_guest(&vm, o);
+		vm.load_seconds = now_s() - t_load;
+	}
 	if (!ret)
 		ret = vv ? vfio_vm_start(vv) : 0;
 	if (ret) {
@@ -468,6 +472,7 @@ static int run_vm(struct run_opts *o)
 	sfd = block_signals();
 	if (input)
 		tty_make_raw();
+	vm.setup_seconds = now_s() - t0;
 	ret = vm_start_vcpus(&vm);
 	if (ret)
 		vm_request_end(&vm, VM_END_ERROR, 1, "cannot start vCPUs: %s", strerror(-ret));

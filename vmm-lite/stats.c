@@ -14,6 +14,8 @@ void vm_stats_print(struct vm *vm, FILE *out)
 
 	for (int k = 0; k < EXIT_NKINDS; k++)
 		total += vm->exits[k];
+	fprintf(out, "iovm stats: setup %.1f ms (loading the guest images %.1f ms)\n",
+		vm->setup_seconds * 1e3, vm->load_seconds * 1e3);
 	fprintf(out, "iovm stats: %llu exits to user space\n", (unsigned long long)total);
 	for (int k = 0; k < EXIT_NKINDS; k++)
 		if (vm->exits[k])
@@ -43,7 +45,9 @@ int vm_stats_write_json(struct vm *vm, const char *path, double run_seconds)
 		vmm_log("cannot write stats to %s: %s", path, strerror(errno));
 		return -errno;
 	}
-	fprintf(f, "{\n  \"run_seconds\": %.6f,\n  \"exits\": {", run_seconds);
+	fprintf(f, "{\n  \"run_seconds\": %.6f,\n  \"setup_seconds\": %.6f,\n"
+		"  \"load_seconds\": %.6f,\n  \"exits\": {", run_seconds,
+		vm->setup_seconds, vm->load_seconds);
 	for (int k = 0; k < EXIT_NKINDS; k++, sep = ", ")
 		fprintf(f, "%s\"%s\": %llu", sep, exit_kind_name(k),
 			(unsigned long long)vm->exits[k]);

@@ -80,6 +80,7 @@ static int ram_alloc(struct vm *vm)
 	unsigned flags = MFD_CLOEXEC | (vm->cfg.hugepages ? MFD_HUGETLB : 0);
 
 	vm->mem_fd = memfd_create("iovm-guest-ram", flags);
+	vm->pwrite_ok = !vm->cfg.hugepages;
 	if (vm->mem_fd < 0 || ftruncate(vm->mem_fd, vm->ram_size) < 0) {
 		int e = errno;
 
@@ -314,6 +315,57 @@ void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len)
 	if (gpa >= LAYOUT_4G && gpa + len - LAYOUT_4G <= vm->ram_size - low)
 		return vm->ram + low + (gpa - LAYOUT_4G);
 	return NULL;
+}
+
+#define LOAD_CHUNK 4096
+
+static bool page_is_zero(const uint8_t *p, size_t len)
+{
+	return len == 0 || (p[0] == 0 && memcmp(p, p + 1, len - 1) == 0);
+}
+
+/* Writes one run through the memfd: the kernel allocates each page and
+ * fills it in one go, where a memcpy would fault every 4 KiB page in and
+ * zero it first. hugetlbfs has no write(): memcpy there. */
+static void write_run(struct vm *vm, uint8_t *dst, const uint8_t *src, size_t len)
+{
+	size_t done = 0;
+
+	while (vm->pwrite_ok && done < len) {
+		ssize_t n = pwrite(vm->mem_fd, src + done, len - done,
+				   dst - vm->ram + done);
+
+		if (n <= 0) {
+			vm->pwrite_ok = false;
+			break;
+		}
+		done += n;
+	}
+	memcpy(dst + done, src + done, len - done);
+}
+
+int vm_load_image(struct vm *vm, uint64_t gpa, const void *src, size_t len)
+{
+	uint8_t *dst = vm_gpa_to_hva(vm, gpa, len);
+	const uint8_t *s = src;
+	size_t run = 0;
+
+	if (!dst)
+		return -ERANGE;
+	/* All-zero pages (a vmlinux holds megabytes: .bss, padding) are
+	 * skipped: fresh guest RAM reads as zero already. */
+	for (size_t off = 0; off < len; off += LOAD_CHUNK) {
+		size_t n = len - off < LOAD_CHUNK ? len - off : LOAD_CHUNK;
+
+		if (!page_is_zero(s + off, n)) {
+			run += n;
+			continue;
+		}
+		write_run(vm, dst + off - run, s + off - run, run);
+		run = 0;
+	}
+	write_run(vm, dst + len - run, s + len - run, run);
+	return 0;
 }
 
 void vm_request_end(struct vm *vm, enum vm_end end, int code,

@@ -283,6 +283,10 @@ struct vm {
 
 	/* Exit counters (atomic adds). */
 	uint64_t exits[EXIT_NKINDS];
+	/* iovm's own start-up, for --stats: from the start of `run` to the
+	 * vCPUs starting, and the part of it spent loading the guest images. */
+	double setup_seconds, load_seconds;
+	bool pwrite_ok;          /* guest RAM's memfd takes write() (not hugetlbfs) */
 };
 
 struct vm_cleanup {
@@ -298,6 +302,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg);
 void vm_destroy(struct vm *vm);
 /* Host pointer for guest physical [gpa, gpa+len), or NULL if outside RAM. */
 void *vm_gpa_to_hva(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Copies a boot image into guest RAM at gpa, which must be untouched
+ * since vm_create (zero): all-zero pages are skipped. -ERANGE outside RAM. */
+int vm_load_image(struct vm *vm, uint64_t gpa, const void *src, size_t len);
 /* Drive a legacy (ISA) interrupt line. */
 int vm_set_irq_line(struct vm *vm, unsigned gsi, bool level);
 void vm_set_irqchip(struct vm *vm, const struct irqchip_ops *ops, void *opaque);
