@@ -215,10 +215,11 @@ follow() {
 # lab_died RC: explains why the lab stopped early and shows the console tail.
 lab_died() {
     local rc=$1 why
-    case $rc in
-        0) why="the lab powered off or panicked before finishing" ;;
-        124|137) why="the lab ran past its wall-clock limit and was killed" ;;
-        *) why="QEMU exited with status $rc" ;;
+    case ${LAB_FROZE:-no}:$rc in
+        no:0) why="the lab powered off or panicked before finishing" ;;
+        no:124|no:137) why="the lab ran past its wall-clock limit and was killed" ;;
+        no:*) why="QEMU exited with status $rc" ;;
+        *) why="the lab froze ${LAB_FROZE} (no result ${FREEZE_MARGIN}s past the deadline) and was killed" ;;
     esac
     {
         echo "${0##*/}: error: $why"
@@ -299,6 +300,40 @@ tally_line() {
     printf '%s\n' "$line"
 }
 
+# A lab can freeze (its QEMU spinning, the in-lab timeouts never firing).
+# The host kills it when a scenario runs this long past its own timeout,
+# or the lab is this long quiet outside scenarios.
+FREEZE_MARGIN=${LAB_FREEZE_MARGIN:-120}
+
+# tally_results: tallies the results channel on stdin until it ends, and
+# kills the lab when it stops making progress (see FREEZE_MARGIN).
+tally_results() {
+    local line pending='' rc deadline=$((SECONDS + BOOT_ALLOWANCE + FREEZE_MARGIN))
+    while :; do
+        if IFS= read -r -t 5 line; then
+            line=$pending$line pending=''
+            tally_line "$line"
+            case $line in
+                "@@lab begin "*) deadline=$((SECONDS + $(scenario_timeout "$CUR") + FREEZE_MARGIN)) ;;
+                "@@lab end "*) deadline=$((SECONDS + FREEZE_MARGIN)) ;;
+            esac
+            continue
+        else
+            rc=$?     # > 128: no line within 5 s; else the channel ended
+        fi
+        pending+=$line
+        if [[ $rc -le 128 ]]; then        # end of the channel
+            [[ -z $pending ]] || tally_line "$pending"
+            return
+        fi
+        if [[ $SECONDS -gt $deadline ]]; then
+            LAB_FROZE=${CUR:+in scenario $CUR}; LAB_FROZE=${LAB_FROZE:-outside any scenario (booting or between two)}
+            kill -KILL -- -"$QEMU_PID" 2>/dev/null || true
+            return
+        fi
+    done
+}
+
 # run_group HW NAME...: one boot of the lab running the scenarios NAME.
 run_group() {
     local hw=$1 name plan='' secs=0 t rc=0 line
@@ -310,11 +345,9 @@ run_group() {
     done
     secs=${TIMEOUT:-$((secs + BOOT_ALLOWANCE))}
     note "booting the lab ($hw) for: $*"
-    LAB_DONE=no
+    LAB_DONE=no LAB_FROZE=no
     start_lab "$hw" scenarios "$plan" "$secs"
-    while IFS= read -r line || [[ -n $line ]]; do
-        tally_line "$line"
-    done < <(follow "$RUN_DIR/results")
+    tally_results < <(follow "$RUN_DIR/results")
     wait_lab || rc=$?
     [[ -z $CUR ]] || end_scenario "$CUR" died
     for name in "$@"; do
