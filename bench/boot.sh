@@ -21,18 +21,22 @@ usage: ${0##*/} [--build-dir DIR] [--runs N] [--mem MIB] [--cpus N]
 Builds iovm, boottime and the lab image with QEMU (images.sh lab
 --with-qemu), boots the lab once and in it boots iovm's default guest
 (kernel + busybox initramfs, cmdline '$CMDLINE')
-N times with iovm and N times with QEMU -accel kvm on each machine of LIST,
+N times with iovm (label iovm: the kernel's vmlinux through PVH, iovm's
+default; iovm-bzimage: the bzImage) and N times with QEMU -accel kvm on each
+machine of LIST (M: the bzImage; M-pvh: the same vmlinux, through PVH),
 alternating, each timed by boottime from the VMM's start to the guest
 /init's "iovm-guest: init reached". Prints a table: median/min time per VMM,
-the ratio iovm/QEMU (target <= $RATIO_TARGET) and iovm's RSS without guest RAM
-(target < $((RSS_TARGET_KIB / 1024)) MiB), each PASS or MISS; writes BUILD/bench/boot.json.
+the ratios iovm/QEMU (target <= $RATIO_TARGET), iovm's default boot against each
+QEMU machine and the boot of the same kernel file against it, and iovm's
+RSS without guest RAM (target < $((RSS_TARGET_KIB / 1024)) MiB), each PASS or MISS;
+writes BUILD/bench/boot.json.
 
   --build-dir DIR    meson and lab build directory (default: build/)
   --runs N           timed boots per VMM (default 5), after one untimed each
   --mem MIB          guest RAM for both VMMs (default 512)
   --cpus N           guest vCPUs for both VMMs (default 1)
-  --machines LIST    QEMU machines, comma-separated (default pc,microvm; the
-                     first is the one the ratio target is judged on)
+  --machines LIST    QEMU machines, comma-separated; M-pvh boots the vmlinux
+                     (default pc,pc-pvh,microvm)
   --boot-timeout S   give up on one boot after S seconds (default 120)
   --no-build         use what BUILD holds, build nothing but the lab image
 
@@ -44,7 +48,7 @@ EOF
 RUNS=5
 MEM=512
 CPUS=1
-MACHINES=pc,microvm
+MACHINES=pc,pc-pvh,microvm
 BOOT_TIMEOUT=120
 BUILD=yes
 
@@ -86,7 +90,7 @@ build() {
 # plus every VM boot (one untimed and RUNS timed per VMM) at its limit.
 lab_limit() {
     local vmms
-    vmms=$((1 + $(tr ',' '\n' <<<"$MACHINES" | wc -l)))
+    vmms=$((2 + $(tr ',' '\n' <<<"$MACHINES" | wc -l)))
     echo $((300 + (RUNS + 1) * vmms * (BOOT_TIMEOUT + 20)))
 }
 

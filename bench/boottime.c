@@ -97,7 +97,8 @@ static const char *const status_keys[] = {
 /* The KVM per-VM debugfs counters sampled (summed over the vCPUs by KVM). */
 static const char *const kvm_fields[] = {
 	"exits", "io_exits", "mmio_exits", "halt_exits", "irq_exits",
-	"irq_window_exits", "insn_emulation", "irq_injections",
+	"irq_window_exits", "insn_emulation", "irq_injections", "pf_taken",
+	"pf_fixed", "hypercalls",
 };
 #define NKVM (sizeof(kvm_fields) / sizeof(kvm_fields[0]))
 

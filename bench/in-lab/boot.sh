@@ -2,9 +2,11 @@
 # shellcheck shell=dash
 # (busybox ash: dash-like, with local)
 # Runs inside the lab (installed as /lab/bench/boot.sh; bench/boot.sh on the
-# host starts it). Boots the default guest kernel and initramfs RUNS times
-# each with iovm and with QEMU on every machine of MACHINES, alternating, all
-# timed with boottime from the start of the VMM to the guest /init's mark.
+# host starts it). Boots the default guest's kernel and initramfs RUNS times
+# each with iovm (the kernel as vmlinux through PVH, iovm's default, and as
+# the bzImage) and with QEMU on every machine of MACHINES (M: the bzImage,
+# M-pvh: the same vmlinux through PVH), alternating, all timed with
+# boottime from the start of the VMM to the guest /init's mark.
 # Prints one "boottime label=VMM ..." line per boot (see bench/boottime.c),
 # "info KEY=VALUE" lines about the lab, iovm's exit counters as "stats"
 # lines and, from one more boot per VMM with earlyprintk on the serial port,
@@ -14,13 +16,15 @@
 # start to running /init (its dmesg). Exits non-zero only when nothing could
 # be measured.
 #
-# usage: boot.sh [--runs N] [--mem MIB] [--cpus N] [--machines 'pc microvm']
+# usage: boot.sh [--runs N] [--mem MIB] [--cpus N] [--machines 'pc pc-pvh microvm']
 #                [--timeout S]
 
 RUNS=5
 MEM=512
 CPUS=1
-MACHINES="pc microvm"
+MACHINES="pc pc-pvh microvm"
+# iovm's labels and kernel files: its default guest boots the vmlinux.
+IOVM_VARIANTS="iovm:vmlinux iovm-bzimage:bzImage"
 TIMEOUT=120
 while [ $# -gt 0 ]; do
     case $1 in
@@ -43,21 +47,25 @@ WORK=/tmp/bench-boot
 mkdir -p "$WORK"
 MEASURED=0
 
-# iovm_cmd [INITRD [CMDLINE [ARGS...]]]: the iovm command line of one boot.
+# iovm_cmd KERNEL [INITRD [CMDLINE [ARGS...]]]: the iovm command line of
+# one boot of the guest's KERNEL file (vmlinux or bzImage).
 iovm_cmd() {
-    local initrd="${1:-$GUEST/initrd.img}" cmdline="${2:-$CMDLINE}"
-    if [ $# -le 2 ]; then set --; else shift 2; fi
-    echo iovm run --kernel $GUEST/bzImage --initrd "$initrd" --mem "${MEM}M" \
+    local kernel=$1 initrd="${2:-$GUEST/initrd.img}" cmdline="${3:-$CMDLINE}"
+    if [ $# -le 3 ]; then set --; else shift 3; fi
+    echo iovm run --kernel "$GUEST/$kernel" --initrd "$initrd" --mem "${MEM}M" \
         --cpus "$CPUS" --cmdline "'$cmdline'" "$@"
 }
 
 # qemu_cmd MACHINE [INITRD [CMDLINE]]: QEMU booting the same kernel,
 # initramfs and command line with the same RAM (memfd-backed, as iovm's)
-# and vCPU count.
+# and vCPU count. MACHINE M-pvh: machine M given the vmlinux, which QEMU
+# enters through PVH as iovm does; M alone: the bzImage.
 qemu_cmd() {
-    echo "$QEMU" -machine "$1,memory-backend=ram" -accel kvm -cpu host \
+    local machine=${1%-pvh} kernel=bzImage
+    [ "$machine" = "$1" ] || kernel=vmlinux
+    echo "$QEMU" -machine "$machine,memory-backend=ram" -accel kvm -cpu host \
         -object "memory-backend-memfd,id=ram,size=${MEM}M" -m "${MEM}M" -smp "$CPUS" \
-        -kernel $GUEST/bzImage -initrd "${2:-$GUEST/initrd.img}" -append "'${3:-$CMDLINE}'" \
+        -kernel "$GUEST/$kernel" -initrd "${2:-$GUEST/initrd.img}" -append "'${3:-$CMDLINE}'" \
         -nographic -nodefaults -no-reboot -serial stdio
 }
 
@@ -123,11 +131,20 @@ info() {
 # counters by reason and device; it also warms the caches.
 diagnose() {
     eval "timeout -s KILL $((TIMEOUT + 60)) boottime -k -m '$MARK' -t $TIMEOUT -l iovm-stats \
-        -- $(iovm_cmd '' '' --stats)" 2>"$WORK/stats" | sed 's/^boottime /warmup /'
+        -- $(iovm_cmd vmlinux '' '' --stats)" 2>"$WORK/stats" | sed 's/^boottime /warmup /'
     grep -v '^iovm: stopped by signal' "$WORK/stats" | sed 's/^/stats /'
     leftovers
+    measure warmup-iovm-bzimage "$(iovm_cmd bzImage)" | sed 's/^boottime /warmup /'
     for m in $MACHINES; do
         measure "warmup-qemu-$m" "$(qemu_cmd "$m")" | sed 's/^boottime /warmup /'
+    done
+}
+
+# measure_iovm: one timed boot of each of iovm's variants.
+measure_iovm() {
+    local v
+    for v in $IOVM_VARIANTS; do
+        measure "${v%%:*}" "$(iovm_cmd "${v#*:}")"
     done
 }
 
@@ -181,9 +198,11 @@ breakdown() {
 # exec script reporting the kernel's own time to /init.
 breakdowns() {
     # earlyprintk before quiet: the early console then replays "Linux version".
-    local initrd m cmdline="console=ttyS0 earlyprintk=serial,ttyS0,115200 ${CMDLINE#console=ttyS0 }"
+    local initrd m v cmdline="console=ttyS0 earlyprintk=serial,ttyS0,115200 ${CMDLINE#console=ttyS0 }"
     initrd=$(exec_initrd)
-    breakdown iovm "$(iovm_cmd "$initrd" "$cmdline")"
+    for v in $IOVM_VARIANTS; do
+        breakdown "${v%%:*}" "$(iovm_cmd "${v#*:}" "$initrd" "$cmdline")"
+    done
     [ -x "$QEMU" ] || return 0
     for m in $MACHINES; do
         breakdown "qemu-$m" "$(qemu_cmd "$m" "$initrd" "$cmdline")"
@@ -197,7 +216,7 @@ diagnose
 MEASURED=0
 i=1
 while [ "$i" -le "$RUNS" ]; do
-    measure iovm "$(iovm_cmd)"
+    measure_iovm
     if [ -x "$QEMU" ]; then
         for m in $MACHINES; do
             measure "qemu-$m" "$(qemu_cmd "$m")"

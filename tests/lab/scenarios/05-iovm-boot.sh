@@ -3,7 +3,7 @@
 # iovm boots its default guest inside the lab and passes the exit status of
 # `--exec` back.
 . /lab/lib.sh
-plan 4
+plan 7
 
 [ -x /opt/iovm/iovm ] || bail "no iovm in the lab: build it with images.sh lab --iovm PATH"
 
@@ -32,3 +32,16 @@ expect_status "iovm run --exec 'exit 3' exits 3" 3
 run_iovm --irqchip split --cpus 2 --exec 'seq 1 3000'
 check "--exec output arrives whole before the VM ends (3000 lines)" \
     sh -c "[ \$(echo '$OUT' | tr -d '\r' | grep -cE '^[0-9]+$') -eq 3000 ] && echo '$OUT' | tr -d '\r' | grep -qx 3000"
+
+# How the kernel was entered, from the boot_params it kept: a PVH entry
+# (the default guest's vmlinux) leaves type_of_loader 0xb0, iovm's
+# boot-protocol loader (a bzImage) 0xff.
+LOADER="od -An -tx1 -j 528 -N1 /sys/kernel/boot_params/data | tr -d ' '"
+run_iovm --exec "$LOADER"
+check "the default guest's vmlinux is entered through PVH (type_of_loader b0)" \
+    output_has_line b0
+run_iovm --kernel /opt/iovm/guest/bzImage --initrd /opt/iovm/guest/initrd.img \
+    --exec "$LOADER; exit 4"
+expect_status "the bzImage boots too and passes --exec's status (4)" 4
+check "the bzImage is entered through the 64-bit boot protocol (type_of_loader ff)" \
+    output_has_line ff
