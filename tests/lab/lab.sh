@@ -24,6 +24,10 @@ options:
   --log FILE        console log (default: BUILD/lab/logs/lab-<timestamp>.log)
   --timeout S       host wall-clock limit per lab boot (default: the sum of the
                     scenarios' timeouts + $BOOT_ALLOWANCE s; --run: $RUN_TIMEOUT s)
+  --idle-timeout S  --run: kill the lab when CMD prints nothing for S s
+                    (default 0: no limit); scenarios: a lab is killed
+                    ${LAB_FREEZE_MARGIN:-120} s past a scenario's timeout
+                    (LAB_FREEZE_MARGIN)
   --vfs N, --mem MB, --cpus N, --nvme-extra N
                     lab hardware for --run and --shell (default: vfs 2,
                     mem 2048, cpus 2, nvme-extra 0)
@@ -37,6 +41,7 @@ EOF
 # module loading, power-off).
 BOOT_ALLOWANCE=120
 RUN_TIMEOUT=600
+IDLE_TIMEOUT=0
 DEFAULT_SCENARIO_TIMEOUT=60
 LAB_DIED_STATUS=125
 
@@ -219,7 +224,7 @@ lab_died() {
         no:0) why="the lab powered off or panicked before finishing" ;;
         no:124|no:137) why="the lab ran past its wall-clock limit and was killed" ;;
         no:*) why="QEMU exited with status $rc" ;;
-        *) why="the lab froze ${LAB_FROZE} (no result ${FREEZE_MARGIN}s past the deadline) and was killed" ;;
+        *) why="the lab froze ${LAB_FROZE} and was killed" ;;
     esac
     {
         echo "${0##*/}: error: $why"
@@ -328,6 +333,7 @@ tally_results() {
         fi
         if [[ $SECONDS -gt $deadline ]]; then
             LAB_FROZE=${CUR:+in scenario $CUR}; LAB_FROZE=${LAB_FROZE:-outside any scenario (booting or between two)}
+            LAB_FROZE+=" (no result ${FREEZE_MARGIN}s past the deadline)"
             kill -KILL -- -"$QEMU_PID" 2>/dev/null || true
             return
         fi
@@ -387,10 +393,36 @@ HW_ORDER=()
 
 # ------------------------------------------------------------ run, shell --
 
+# pass_output IDLE: copies the command's output on stdin to stdout; with
+# IDLE > 0, kills the lab when it prints nothing for IDLE seconds.
+pass_output() {
+    local idle=$1 line pending='' rc last=$SECONDS
+    while :; do
+        if IFS= read -r -t 5 line; then
+            printf '%s\n' "$pending$line"
+            pending='' last=$SECONDS
+            continue
+        else
+            rc=$?     # > 128: no line within 5 s; else the output ended
+        fi
+        [[ -z $line ]] || { pending+=$line; last=$SECONDS; }
+        if [[ $rc -le 128 ]]; then
+            [[ -z $pending ]] || printf '%s' "$pending"
+            return
+        fi
+        if [[ $idle -gt 0 && $((SECONDS - last)) -gt $idle ]]; then
+            LAB_FROZE="running the command (no output for ${idle}s)"
+            kill -KILL -- -"$QEMU_PID" 2>/dev/null || true
+            return
+        fi
+    done
+}
+
 run_command() {
     local cmd=$1 hw=$2 rc=0 status
+    LAB_FROZE=no
     start_lab "$hw" run "$cmd" "${TIMEOUT:-$RUN_TIMEOUT}"
-    follow "$RUN_DIR/results"
+    pass_output "$IDLE_TIMEOUT" < <(follow "$RUN_DIR/results")
     wait_lab || rc=$?
     grep '^# lab: ' "$RUN_DIR/status" >&2 || true
     status=$(sed -n 's/^exit \([0-9]*\)$/\1/p' "$RUN_DIR/status")
@@ -427,6 +459,8 @@ main() {
             --iovm) need_arg "$1" $#; iovm=$2; shift ;;
             --with-qemu) with_qemu=yes ;;
             --log) need_arg "$1" $#; log=$2; shift ;;
+            --idle-timeout) need_arg "$1" $#; IDLE_TIMEOUT=$2; shift
+                [[ $IDLE_TIMEOUT =~ ^[0-9]+$ ]] || die "--idle-timeout needs a number of seconds" ;;
             --timeout) need_arg "$1" $#; TIMEOUT=$2; shift
                 [[ $TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "--timeout needs a number of seconds" ;;
             --run) need_arg "$1" $#; mode=run; cmd=$2; shift ;;
