@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Putting a kernel into guest RAM: bzImage via the 64-bit boot protocol
- * (direct boot, no firmware), an ELF vmlinux through PVH, or multiboot v1. Also writes the ACPI tables,
- * the long-mode page tables and the boot GDT.
+ * (direct boot, no firmware), an ELF vmlinux through PVH, or multiboot v1.
+ * Also writes the ACPI tables, the long-mode page tables and the boot GDT.
  */
 #include <errno.h>
 #include <fcntl.h>
