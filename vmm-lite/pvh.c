@@ -84,9 +84,28 @@ static bool find_entry_note(const uint8_t *n, uint64_t size, uint64_t *entry)
 	return false;
 }
 
+/* Index of a segment of @out sharing guest memory with [paddr, end), or -1
+ * (empty ranges share none). A linker never emits such segments; refusing
+ * them keeps the result of loading independent of segment order (and of
+ * the zero pages the loader skips). */
+static int overlapping_segment(const struct pvh_image *out, uint64_t paddr,
+			       uint64_t end)
+{
+	for (int i = 0; i < out->nsegs; i++) {
+		const struct pvh_segment *s = &out->seg[i];
+
+		if (paddr < end && s->memsz &&
+		    paddr < s->paddr + s->memsz && s->paddr < end)
+			return i;
+	}
+	return -1;
+}
+
 static int add_segment(struct pvh_image *out, const Elf64_Phdr *ph,
 		       char *err, size_t errlen)
 {
+	int other;
+
 	if (out->nsegs == PVH_MAX_SEGS) {
 		snprintf(err, errlen, "ELF kernel has more than %d load segments",
 			 PVH_MAX_SEGS);
@@ -94,6 +113,13 @@ static int add_segment(struct pvh_image *out, const Elf64_Phdr *ph,
 	}
 	if (ph->p_memsz < ph->p_filesz || ph->p_paddr + ph->p_memsz < ph->p_paddr) {
 		snprintf(err, errlen, "ELF kernel has a malformed load segment at 0x%llx",
+			 (unsigned long long)ph->p_paddr);
+		return -ENOEXEC;
+	}
+	other = overlapping_segment(out, ph->p_paddr, ph->p_paddr + ph->p_memsz);
+	if (other >= 0) {
+		snprintf(err, errlen, "ELF kernel's load segments at 0x%llx and 0x%llx "
+			 "overlap", (unsigned long long)out->seg[other].paddr,
 			 (unsigned long long)ph->p_paddr);
 		return -ENOEXEC;
 	}

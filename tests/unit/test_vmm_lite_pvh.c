@@ -436,6 +436,42 @@ Test(pvh_parse, segment_wraps_address_space)
 	expect_reject("malformed");
 }
 
+static void expect_overlap(uint64_t a, uint64_t a_memsz, uint64_t b,
+			   uint64_t b_memsz, bool rejected)
+{
+	const struct note n = ENTRY_NOTE(0x1000000, 4);
+
+	img_init();
+	img_load(a, a_memsz < 0x10 ? a_memsz : 0x10, a_memsz);
+	img_load(b, b_memsz < 0x10 ? b_memsz : 0x10, b_memsz);
+	img_notes(&n, 1);
+	if (rejected)
+		expect_reject("overlap");
+	else
+		expect_entry(0x1000000);
+}
+
+Test(pvh_parse, overlapping_segments)
+{
+	/* The second starts inside the first, or covers it, or ends inside it;
+	 * or overlaps only through the first's zero-filled (bss) tail. */
+	expect_overlap(16 * MiB, 0x2000, 16 * MiB + 0x1000, 0x1000, true);
+	expect_overlap(16 * MiB + 0x1000, 0x10, 16 * MiB, 0x4000, true);
+	expect_overlap(16 * MiB, 0x2000, 16 * MiB - 0x1000, 0x1001, true);
+	expect_overlap(16 * MiB, 0x10, 16 * MiB, 0x10, true);
+	expect_overlap(16 * MiB, 0x100000, 16 * MiB + 0x80000, 0x10, true);
+}
+
+Test(pvh_parse, adjacent_segments)
+{
+	expect_overlap(16 * MiB, 0x2000, 16 * MiB + 0x2000, 0x1000, false);
+	expect_overlap(16 * MiB + 0x2000, 0x1000, 16 * MiB, 0x2000, false);
+	cr_assert(eq(int, pi.nsegs, 2));
+	/* An empty segment inside another occupies nothing. */
+	expect_overlap(16 * MiB, 0x2000, 16 * MiB + 0x1000, 0, false);
+	expect_overlap(16 * MiB + 0x1000, 0, 16 * MiB, 0x2000, false);
+}
+
 Test(pvh_parse, too_many_segments)
 {
 	const struct note n = ENTRY_NOTE(0x1000000, 4);
