@@ -159,6 +159,7 @@ function print_table(    i, l) {
         "min ms", "max ms", "CPU ms", "KVM exits", "user exits", "RSS-RAM KiB"
     for (i = 1; i <= nlabels; i++) {
         l = labels[i]
+        if (l ~ /^start-/) continue
         printf "  %-14s %5d %10.1f %9.1f %9.1f %9d %10d %10d %11d%s\n", l, count[l],
             median(l, "ms"), minimum(l, "ms"), maximum(l, "ms"), median(l, "cpu_ms"),
             median(l, "kvm_exits"), median(l, "user_exits"), median(l, "rss_vmm_kib"),
@@ -169,6 +170,24 @@ function print_table(    i, l) {
     printf "   guest time included; KVM exits, all of the VM's exits (KVM debugfs); user\n"
     printf "   exits, those to the VMM process (io + mmio); RSS-RAM, VmRSS minus the\n"
     printf "   resident guest RAM)\n\n"
+}
+
+# print_start: the VMM-start boots (start-VMM labels): a tiny PVH guest
+# timed to its first output, iovm's against each QEMU machine's.
+function print_start(    i, l, r) {
+    if (!count["start-iovm"]) return
+    printf "\n  the VMM's own start: to the first output of a tiny PVH guest (tests/guests/pvh.S)\n"
+    printf "  given the vmlinux as its module (the same bytes to load, no guest kernel work)\n"
+    printf "  %-20s %5s %10s %9s %9s %10s\n", "VMM", "boots", "median ms", "min ms", "max ms", "iovm/this"
+    for (i = 1; i <= nlabels; i++) {
+        l = labels[i]
+        if (l !~ /^start-/ || !count[l]) continue
+        r = median("start-iovm", "ms") / median(l, "ms")
+        start_ratio[l] = r
+        printf "  %-20s %5d %10.1f %9.1f %9.1f %10s%s\n", l, count[l], median(l, "ms"),
+            minimum(l, "ms"), maximum(l, "ms"), l == "start-iovm" ? "" : sprintf("%.2f", r),
+            failed[l] ? sprintf("  (%d failed)", failed[l]) : ""
+    }
 }
 
 function print_breakdown(    i, l) {
@@ -223,6 +242,13 @@ function write_json(    i, l, q, sep) {
             jstr(verdict(median(pa[i], "ms") / median(pq[i], "ms") <= ratio_target)) >json
         sep = ","
     }
+    printf "\n  },\n  \"vmm_start_ratios\": {" >json
+    sep = ""
+    for (l in start_ratio) {
+        if (l == "start-iovm") continue
+        printf "%s\n    %s: %.3f", sep, jstr("start-iovm/" l), start_ratio[l] >json
+        sep = ","
+    }
     printf "\n  },\n  \"headline\": %s,\n", jstr(headline) >json
     printf "  \"iovm_rss_vmm\": {\"median_kib\": %d, \"max_kib\": %d, \"target_kib\": %d, \"result\": %s},\n",
         median("iovm", "rss_vmm_kib"), maximum("iovm", "rss_vmm_kib"), rss_target,
@@ -254,6 +280,7 @@ END {
     if (rss_max >= rss_target)
         printf ": %.1f MiB over", (rss_max - rss_target) / 1024
     printf "\n"
+    print_start()
     print_breakdown()
     print_devices()
     write_json()

@@ -28,8 +28,10 @@ alternating, each timed by boottime from the VMM's start to the guest
 /init's "iovm-guest: init reached". Prints a table: median/min time per VMM,
 the ratios iovm/QEMU (target <= $RATIO_TARGET), iovm's default boot against each
 QEMU machine and the boot of the same kernel file against it, and iovm's
-RSS without guest RAM (target < $((RSS_TARGET_KIB / 1024)) MiB), each PASS or MISS;
-writes BUILD/bench/boot.json.
+RSS without guest RAM (target < $((RSS_TARGET_KIB / 1024)) MiB), each PASS or MISS.
+Also N boots per VMM of a tiny PVH guest (tests/guests/pvh.S) given the
+vmlinux as its module, timed to its first output: the VMM's own start,
+without the guest kernel's work. Writes BUILD/bench/boot.json.
 
   --build-dir DIR    meson and lab build directory (default: build/)
   --runs N           timed boots per VMM (default 5), after one untimed each
@@ -83,14 +85,17 @@ build() {
     if [[ ! -f $BUILD_DIR/build.ninja ]]; then
         meson setup "$BUILD_DIR" "$REPO_ROOT" >&2 || die "meson setup $BUILD_DIR failed"
     fi
-    ninja -C "$BUILD_DIR" iovm bench/boottime >&2 || die "ninja -C $BUILD_DIR failed"
+    ninja -C "$BUILD_DIR" iovm bench/boottime bench/guest-pvh.elf >&2 || die "ninja -C $BUILD_DIR failed"
 }
 
 # lab_limit: seconds the whole lab run may take: its boot and power-off,
 # plus every VM boot (one untimed and RUNS timed per VMM) at its limit.
 lab_limit() {
-    local vmms
-    vmms=$((2 + $(tr ',' '\n' <<<"$MACHINES" | wc -l)))
+    local vmms n
+    n=$(tr ',' '\n' <<<"$MACHINES" | wc -l)
+    # iovm twice and each machine, plus the VMM-start boots (at most iovm
+    # and each machine again).
+    vmms=$((3 + 2 * n))
     echo $((300 + (RUNS + 1) * vmms * (BOOT_TIMEOUT + 20)))
 }
 
