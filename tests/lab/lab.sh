@@ -27,7 +27,9 @@ options:
   --idle-timeout S  --run: kill the lab when CMD prints nothing for S s
                     (default 0: no limit); scenarios: a lab is killed
                     ${LAB_FREEZE_MARGIN:-120} s past a scenario's timeout
-                    (LAB_FREEZE_MARGIN)
+                    (LAB_FREEZE_MARGIN); the scenarios it had not finished
+                    then run again in a fresh lab, once per run
+                    (LAB_FREEZE_RETRIES=${LAB_FREEZE_RETRIES:-1})
   --vfs N, --mem MB, --cpus N, --nvme-extra N
                     lab hardware for --run and --shell (default: vfs 2,
                     mem 2048, cpus 2, nvme-extra 0)
@@ -217,9 +219,10 @@ follow() {
     tail -c +1 -s 0.1 -f --pid="$QEMU_PID" "$1"
 }
 
-# lab_died RC: explains why the lab stopped early and shows the console tail.
+# lab_died RC [LEVEL]: explains why the lab stopped early (as an error, or
+# LEVEL) and shows the console tail.
 lab_died() {
-    local rc=$1 why
+    local rc=$1 level=${2:-error} why
     case ${LAB_FROZE:-no}:$rc in
         no:0) why="the lab powered off or panicked before finishing" ;;
         no:124|no:137) why="the lab ran past its wall-clock limit and was killed" ;;
@@ -227,7 +230,7 @@ lab_died() {
         *) why="the lab froze ${LAB_FROZE} and was killed" ;;
     esac
     {
-        echo "${0##*/}: error: $why"
+        echo "${0##*/}: $level: $why"
         echo "${0##*/}: console log: $LOG (last 50 lines follow)"
         tail -n 50 "$LOG" | sed 's/^/  | /'
     } >&2
@@ -237,7 +240,12 @@ lab_died() {
 
 PASSED=0
 FAILED=0
-declare -A BEGUN=()
+declare -A BEGUN=() ENDED=()
+# A frozen lab is the emulator's fault, not a test's (see FREEZE_MARGIN):
+# the scenarios it had not finished run again in a fresh lab, this many
+# times per run. A second freeze fails the run.
+FREEZE_RETRIES=${LAB_FREEZE_RETRIES:-1}
+FREEZES=0
 
 # Per-scenario state, reset at "@@lab begin".
 CUR=
@@ -296,6 +304,7 @@ tally_line() {
         "@@lab end "*)
             read -r name result <<<"${line#@@lab end }"
             end_scenario "$name" "$result"
+            ENDED[$name]=1
             return ;;
         "@@lab done") LAB_DONE=yes; return ;;
         "ok "*|ok) CUR_OK=$((CUR_OK + 1)) ;;
@@ -355,6 +364,10 @@ run_group() {
     start_lab "$hw" scenarios "$plan" "$secs"
     tally_results < <(follow "$RUN_DIR/results")
     wait_lab || rc=$?
+    if [[ $LAB_FROZE != no && $FREEZES -lt $FREEZE_RETRIES ]]; then
+        retry_frozen "$hw" "$rc" "$@"
+        return
+    fi
     [[ -z $CUR ]] || end_scenario "$CUR" died
     for name in "$@"; do
         [[ -n ${BEGUN[$name]:-} ]] || runner_fail "$name" 1 "not run: the lab died before it"
@@ -363,6 +376,25 @@ run_group() {
         lab_died "$rc"
         LAB_FAILED=yes
     fi
+}
+
+# retry_frozen HW RC NAME...: after a freeze, runs again those of NAME
+# that had not ended; the frozen one's partial results are dropped (its
+# counts only reach the tally when it ends).
+retry_frozen() {
+    local hw=$1 rc=$2 name
+    local -a again=()
+    shift 2
+    FREEZES=$((FREEZES + 1))
+    lab_died "$rc" note
+    for name in "$@"; do
+        [[ -n ${ENDED[$name]:-} ]] && continue
+        again+=("$name")
+        unset "BEGUN[$name]"
+    done
+    CUR=
+    note "the lab froze (freeze $FREEZES of at most $FREEZE_RETRIES retried per run): running ${again[*]} again in a fresh lab"
+    run_group "$hw" "${again[@]}"
 }
 
 # run_scenarios NAME...: groups the scenarios by hardware, boots once per group.
@@ -386,6 +418,7 @@ run_scenarios() {
         run_group "$hw" ${members[$hw]}
     done
     note "console log: $LOG"
+    [[ $FREEZES -eq 0 ]] || note "the lab froze $FREEZES time(s) in this run; the scenarios it cut short ran again (see above)"
     echo "$PASSED passed, $FAILED failed"
     [[ $FAILED -eq 0 && $LAB_FAILED == no ]]
 }
