@@ -137,6 +137,31 @@ static int put_cmdline(struct vm *vm, const char *cmdline, size_t max,
 	return 0;
 }
 
+/* A kernel image ending at end must fit in low guest RAM. */
+static int kernel_fits(struct vm *vm, uint64_t end, char *err, size_t errlen)
+{
+	if (end <= layout_low_ram(vm->ram_size))
+		return 0;
+	snprintf(err, errlen, "kernel needs %llu MiB, more than guest RAM: raise --mem",
+		 (unsigned long long)(end / MiB + 1));
+	return -E2BIG;
+}
+
+/* The end of either Linux loader: on failure, a message if no step left
+ * one; else the page tables both entries use. */
+static int finish_linux_boot(struct vm *vm, int ret, const char *what,
+			     char *err, size_t errlen)
+{
+	if (ret) {
+		if (!*err)
+			snprintf(err, errlen, "cannot set up %s: %s", what, strerror(-ret));
+		return ret;
+	}
+	boot_write_page_tables(vm);
+	vm->linux_boot = true;
+	return 0;
+}
+
 static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 			const struct boot_images *img, char *err, size_t errlen)
 {
@@ -149,12 +174,9 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 		return ret;
 	kernel_end = LAYOUT_HIGH_MEM +
 		     (bz.init_size > bz.syssize_bytes ? bz.init_size : bz.syssize_bytes);
-	if (kernel_end > layout_low_ram(vm->ram_size)) {
-		snprintf(err, errlen, "kernel needs %llu MiB, more than guest RAM: raise --mem",
-			 (unsigned long long)(kernel_end / MiB + 1));
-		return -E2BIG;
-	}
-	ret = put_cmdline(vm, img->cmdline, bz.cmdline_size, err, errlen);
+	ret = kernel_fits(vm, kernel_end, err, errlen);
+	if (!ret)
+		ret = put_cmdline(vm, img->cmdline, bz.cmdline_size, err, errlen);
 	if (ret)
 		return ret;
 	vm_load_image(vm, LAYOUT_HIGH_MEM, k + bz.setup_bytes, bz.syssize_bytes);
@@ -165,13 +187,9 @@ static int load_bzimage(struct vm *vm, const uint8_t *k, size_t klen,
 	if (!ret)
 		ret = bootparams_build(vm_gpa_to_hva(vm, LAYOUT_BOOT_PARAMS, 4096),
 				       k, klen, &args);
-	if (ret) {
-		if (!*err)
-			snprintf(err, errlen, "cannot set up boot: %s", strerror(-ret));
+	ret = finish_linux_boot(vm, ret, "boot", err, errlen);
+	if (ret)
 		return ret;
-	}
-	boot_write_page_tables(vm);
-	vm->linux_boot = true;
 	vm->entry_long_mode = true;
 	vm->entry_rip = LAYOUT_HIGH_MEM + 0x200; /* 64-bit entry point */
 	vm->entry_rsi = LAYOUT_BOOT_PARAMS;
@@ -184,7 +202,7 @@ static int copy_segments(struct vm *vm, const uint8_t *k,
 {
 	for (int i = 0; i < pi->nsegs; i++) {
 		const struct pvh_segment *sg = &pi->seg[i];
-		uint8_t *dst = vm_gpa_to_hva(vm, sg->paddr, sg->memsz);
+		int ret;
 
 		if (sg->paddr < LAYOUT_HIGH_MEM) {
 			snprintf(err, errlen, "ELF kernel segment at 0x%llx is below 1 MiB, "
@@ -192,13 +210,12 @@ static int copy_segments(struct vm *vm, const uint8_t *k,
 				 (unsigned long long)sg->paddr);
 			return -ENOEXEC;
 		}
-		if (!dst || sg->paddr + sg->memsz > layout_low_ram(vm->ram_size)) {
-			snprintf(err, errlen, "kernel needs %llu MiB, more than guest RAM: raise --mem",
-				 (unsigned long long)((sg->paddr + sg->memsz) / MiB + 1));
-			return -E2BIG;
-		}
+		ret = kernel_fits(vm, sg->paddr + sg->memsz, err, errlen);
+		if (ret)
+			return ret;
+		/* The zero-filled tail (.bss) needs no writing: RAM is fresh,
+		 * as vm_load_image assumes, and segments do not overlap. */
 		vm_load_image(vm, sg->paddr, k + sg->offset, sg->filesz);
-		memset(dst + sg->filesz, 0, sg->memsz - sg->filesz);
 	}
 	return 0;
 }
@@ -225,13 +242,9 @@ static int load_pvh(struct vm *vm, const uint8_t *k, size_t klen,
 	if (!ret && pvh_start_info_build(vm_gpa_to_hva(vm, LAYOUT_BOOT_PARAMS, 4096),
 					 4096, LAYOUT_BOOT_PARAMS, &a) < 0)
 		ret = -ENOSPC;
-	if (ret) {
-		if (!*err)
-			snprintf(err, errlen, "cannot set up PVH boot: %s", strerror(-ret));
+	ret = finish_linux_boot(vm, ret, "PVH boot", err, errlen);
+	if (ret)
 		return ret;
-	}
-	boot_write_page_tables(vm);
-	vm->linux_boot = true;
 	vm->entry_long_mode = false;
 	vm->entry_rip = pi.entry;
 	vm->entry_rbx = LAYOUT_BOOT_PARAMS;
