@@ -85,7 +85,7 @@ build() {
     if [[ ! -f $BUILD_DIR/build.ninja ]]; then
         meson setup "$BUILD_DIR" "$REPO_ROOT" >&2 || die "meson setup $BUILD_DIR failed"
     fi
-    ninja -C "$BUILD_DIR" iovm bench/boottime bench/guest-pvh.elf >&2 || die "ninja -C $BUILD_DIR failed"
+    ninja -C "$BUILD_DIR" iovm bench/boottime tests/guests/pvh.elf >&2 || die "ninja -C $BUILD_DIR failed"
 }
 
 # lab_limit: seconds the whole lab run may take: its boot and power-off,

@@ -44,9 +44,9 @@ done
 export PATH=/lab/bench:/opt/iovm:/usr/bin:/bin:/sbin
 GUEST=/opt/iovm/guest
 MARK="iovm-guest: init reached"
-# The VMM-start guest (tests/guests/pvh.S, copied into BUILD/bench/) and
-# the start of what it prints first.
-START_GUEST=/lab/bench/guest-pvh.elf
+# The VMM-start guest (tests/guests/pvh.S; every lab image carries the
+# test guests in /lab/guests/) and the start of what it prints first.
+START_GUEST=/lab/guests/pvh.elf
 START_MARK="pvh start_info ok"
 CMDLINE="console=ttyS0 reboot=acpi panic=-1 quiet iovm.bootmark"
 QEMU=/usr/bin/qemu-system-x86_64
